@@ -1,0 +1,80 @@
+import { HTTPException } from "hono/http-exception";
+import { bodyLimit } from "hono/body-limit";
+import type { AppEnv } from "./app-types";
+import { ApiError } from "./lib/errors";
+import { problemResponse } from "./lib/problem";
+import { authenticate } from "./middleware/auth";
+import { rateLimit } from "./middleware/rate-limit";
+import { requestContext } from "./middleware/request-context";
+import { newRouter } from "./routes/router";
+import { docsPage } from "./routes/docs";
+import { apiKeysRouter } from "./routes/api-keys/api-keys.routes";
+import { credentialsRouter } from "./routes/credentials/credentials.routes";
+import { connectionsRouter } from "./routes/connections/connections.routes";
+import { pipelinesRouter } from "./routes/pipelines/pipelines.routes";
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export function createApp() {
+  const app = newRouter();
+
+  app.use("*", requestContext);
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError(413, "body_too_large", `The request body is larger than ${MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+  app.use("/api/*", authenticate);
+  app.use("/api/*", rateLimit("metadata"));
+
+  app.route("/api/keys", apiKeysRouter);
+  app.route("/api/credentials", credentialsRouter);
+  app.route("/api/connections", connectionsRouter);
+  app.route("/api/pipelines", pipelinesRouter);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (cak_...) or a JWT access token",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Connections API",
+      version: "2026-11-01",
+      description:
+        "Store connections and credentials for data systems, test them, and look inside them. Errors are RFC 9457 problem+json.",
+      license: { name: "Proprietary" },
+    },
+    servers: [{ url: "http://127.0.0.1:8787", description: "Local (wrangler dev)" }],
+    tags: [
+      { name: "Connections", description: "Connections to data systems" },
+      { name: "Introspection", description: "Testing connections and looking inside them" },
+      { name: "Credentials", description: "Write-only secrets for connections" },
+      { name: "Pipelines", description: "Pipelines that reference connections" },
+      { name: "API keys", description: "Keys for calling this API" },
+    ],
+  });
+  app.get("/docs", (c) => c.html(docsPage));
+  app.get("/", (c) => c.redirect("/docs"));
+
+  app.notFound((c) => problemResponse(new ApiError(404, "route_not_found", `No route for ${c.req.method} ${c.req.path}`), c.var.requestId ?? ""));
+  app.onError((err, c) => {
+    const requestId = c.var.requestId ?? crypto.randomUUID();
+    if (err instanceof ApiError) return problemResponse(err, requestId);
+    if (err instanceof HTTPException) {
+      const code = /json/i.test(err.message) ? "malformed_json" : "bad_request";
+      return problemResponse(new ApiError(err.status, code, err.message || "Bad request"), requestId);
+    }
+    // Unknown failures are logged by request id only: messages may carry data we must not echo.
+    console.error(JSON.stringify({ level: "error", requestId, error: err instanceof Error ? err.name : "unknown" }));
+    return problemResponse(new ApiError(500, "internal_error", "An unexpected error occurred"), requestId);
+  });
+  return app;
+}
+
+export const app = createApp();

@@ -1,0 +1,137 @@
+import type { z } from "zod";
+
+// The contract every engine implements. Engines declare what they can do up front; the services
+// refuse anything else with capability_not_supported before opening a session.
+export type Capability =
+  | "sql"
+  | "catalogs"
+  | "schemas"
+  | "tables"
+  | "columns"
+  | "preview"
+  | "files"
+  | "fileSchema"
+  | "discover";
+
+export type PortableType =
+  | "string"
+  | "integer"
+  | "decimal"
+  | "float"
+  | "boolean"
+  | "date"
+  | "time"
+  | "timestamp"
+  | "timestamp_tz"
+  | "json"
+  | "binary"
+  | "array"
+  | "struct"
+  | "map"
+  | "other";
+
+export type Column = {
+  name: string;
+  position: number; // 1-based
+  type: PortableType;
+  nativeType: string;
+  nullable: boolean;
+  comment?: string | null;
+};
+
+export type ResultColumn = { name: string; type: PortableType; nativeType: string };
+
+// Values are JSON-safe: 64-bit integers and decimals as strings, dates ISO-8601, binary base64.
+export type RowSet = {
+  columns: ResultColumn[];
+  rows: unknown[][];
+  rowCount: number;
+  truncated: boolean;
+  elapsedMs: number;
+};
+
+export type Page<T> = { data: T[]; nextCursor: string | null };
+// `cursor` is whatever string the connector put in nextCursor on the previous page (the API wraps it).
+export type PageRequest = { limit: number; cursor?: string };
+
+export type CatalogInfo = { name: string; comment?: string | null };
+export type SchemaInfo = { name: string; catalog?: string | null; comment?: string | null };
+export type TableInfo = {
+  name: string;
+  schema: string;
+  catalog?: string | null;
+  kind: "table" | "view" | "materialized_view" | "external" | "foreign" | "other";
+  comment?: string | null;
+};
+export type FileEntry =
+  | { kind: "folder"; path: string }
+  | { kind: "object"; path: string; size: number; lastModified: string | null; etag: string | null };
+
+export type TestStepName = "connect" | "authenticate" | "authorize" | "sample";
+export type TestStep = {
+  name: TestStepName;
+  status: "passed" | "failed" | "skipped";
+  elapsedMs: number;
+  message: string;
+  code?: string;
+};
+export type TestResult = { ok: boolean; steps: TestStep[]; serverVersion?: string | null };
+
+export type Limits = {
+  previewRows: number; // already clamped by the API: default 100, at most 1000
+  queryRows: number; // default 1000, at most 10000
+  responseBytes: number; // cap on bytes of row data returned
+  statementTimeoutMs: number; // default 15 s, at most 60 s
+};
+
+// What an operation gets from the platform: the only way out to the network, and its deadline.
+export type ConnectorContext = {
+  // The guarded fetch: egress rules applied, redirects to other hosts refused, deadline enforced.
+  fetch: (input: string | URL, init?: RequestInit) => Promise<Response>;
+  // For transports that do not go through fetch (WebSockets): throws host_not_allowed when refused.
+  assertAllowed: (url: string | URL) => void;
+  allowPrivateNetwork: boolean;
+  deadline: number; // epoch milliseconds
+  signal: AbortSignal;
+  limits: Limits;
+};
+
+export type TableRef = { catalog?: string; schema: string; table: string };
+
+// A session is opened per API call and closed after it. Optional operations match capabilities.
+export interface ConnectorSession {
+  test(): Promise<TestResult>;
+  listCatalogs?(page: PageRequest): Promise<Page<CatalogInfo>>;
+  listSchemas?(args: { catalog?: string }, page: PageRequest): Promise<Page<SchemaInfo>>;
+  listTables?(args: { catalog?: string; schema?: string }, page: PageRequest): Promise<Page<TableInfo>>;
+  listColumns?(args: TableRef, page: PageRequest): Promise<Page<Column>>;
+  preview?(args: TableRef & { limit: number }): Promise<RowSet>;
+  query?(args: { sql: string; maxRows: number; timeoutMs: number }): Promise<RowSet>;
+  listFiles?(args: { path: string; delimiter: string }, page: PageRequest): Promise<Page<FileEntry>>;
+  inferFileSchema?(args: { path: string }): Promise<Record<string, unknown>>;
+  discover?(args: { catalog?: string }, page: PageRequest): Promise<Page<Record<string, unknown>>>;
+  close?(): Promise<void>;
+}
+
+// One auth method of an engine: non-secret identity fields and secret fields, both strict objects.
+export type CredentialMethod = {
+  identity: z.ZodObject;
+  secrets: z.ZodObject;
+};
+
+export type ResolvedCredential = {
+  method: string;
+  identity: Record<string, string>;
+  secrets: Record<string, string>;
+};
+
+export interface ConnectorDefinition<Config = Record<string, unknown>> {
+  type: string;
+  displayName: string;
+  capabilities: readonly Capability[];
+  config: z.ZodType<Config>; // strict: unknown keys rejected
+  credentials: Record<string, CredentialMethod>;
+  // Hosts this connection will contact; checked by the egress guard before any request.
+  hosts(config: Config): string[];
+  open(config: Config, credential: ResolvedCredential | null, ctx: ConnectorContext): Promise<ConnectorSession>;
+}

@@ -1,0 +1,150 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireScope } from "../../middleware/auth";
+import { etagOf } from "../../lib/etag";
+import { cursorParam, limitParam, pageOf } from "../../lib/pagination";
+import { idParam } from "../../schemas/common";
+import {
+  ConnectionSchema,
+  CreateConnectionSchema,
+  DeleteConnectionResultSchema,
+  UpdateConnectionSchema,
+} from "../../schemas/connections";
+import {
+  createConnection,
+  deleteConnection,
+  FORCE_DELETE_API_VERSION,
+  getConnection,
+  listConnections,
+  presentConnection,
+  updateConnection,
+} from "../../services/connections";
+import { withIdempotency } from "../../services/idempotency";
+import { errorResponses, idempotencyHeader, ifMatchHeader, jsonBody, jsonContent, security } from "../openapi";
+import { newRouter } from "../router";
+
+const tags = ["Connections"];
+const write = requireScope("write");
+const etagHeader = { ETag: { schema: { type: "string" as const }, description: "Current version, for If-Match" } };
+
+export const connectionsRouter = newRouter();
+
+connectionsRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/",
+    tags,
+    security,
+    summary: "List connections in your workspace",
+    request: {
+      query: z.object({
+        type: z.string().max(64).optional().openapi({ description: "Filter by connector type (postgres, snowflake, databricks, s3)" }),
+        name: z.string().max(200).optional().openapi({ description: "Case-insensitive match on connection name (substring)" }),
+        limit: limitParam(50, 200),
+        cursor: cursorParam,
+      }),
+    },
+    responses: { 200: jsonContent(pageOf(ConnectionSchema), "A page of connections"), ...errorResponses() },
+  }),
+  async (c) => c.json(await listConnections(c.var.tenant, c.req.valid("query")), 200),
+);
+
+connectionsRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/",
+    tags,
+    security,
+    middleware: write,
+    summary: "Create a connection. Secret values belong in a credential; config holds non-secret settings",
+    request: { headers: idempotencyHeader, body: jsonBody(CreateConnectionSchema) },
+    responses: {
+      201: { ...jsonContent(ConnectionSchema, "The connection"), headers: etagHeader },
+      ...errorResponses(409, 422),
+    },
+  }),
+  async (c) =>
+    withIdempotency(c, async () => {
+      const row = await createConnection(c.var.tenant, c.req.valid("json"));
+      c.header("ETag", etagOf(row.version));
+      c.header("Location", `/api/connections/${row.id}`);
+      return c.json(presentConnection(row), 201);
+    }),
+);
+
+connectionsRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/{id}",
+    tags,
+    security,
+    summary: "Return one connection, including metadata and non-secret config",
+    request: { params: idParam("conn") },
+    responses: {
+      200: { ...jsonContent(ConnectionSchema, "The connection"), headers: etagHeader },
+      ...errorResponses(404),
+    },
+  }),
+  async (c) => {
+    const row = await getConnection(c.var.tenant, c.req.valid("param").id);
+    c.header("ETag", etagOf(row.version));
+    return c.json(presentConnection(row), 200);
+  },
+);
+
+connectionsRouter.openapi(
+  createRoute({
+    method: "put",
+    path: "/{id}",
+    tags,
+    security,
+    middleware: write,
+    summary: "Update name, config (JSON Merge Patch) or linked credentialId",
+    request: { params: idParam("conn"), headers: ifMatchHeader, body: jsonBody(UpdateConnectionSchema) },
+    responses: {
+      200: { ...jsonContent(ConnectionSchema, "The updated connection"), headers: etagHeader },
+      ...errorResponses(404, 409, 412, 422),
+    },
+  }),
+  async (c) => {
+    const row = await updateConnection(c.var.tenant, c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["if-match"]);
+    c.header("ETag", etagOf(row.version));
+    return c.json(presentConnection(row), 200);
+  },
+);
+
+connectionsRouter.openapi(
+  createRoute({
+    method: "delete",
+    path: "/{id}",
+    tags,
+    security,
+    middleware: write,
+    summary: `Remove a connection. 409 while active pipelines use it; ?force=true (Api-Version ${FORCE_DELETE_API_VERSION} or later) pauses them and clears their reference`,
+    request: {
+      params: idParam("conn"),
+      query: z.object({
+        force: z
+          .enum(["true", "false"])
+          .optional()
+          .openapi({ description: `Pause referencing pipelines and delete anyway (needs Api-Version ${FORCE_DELETE_API_VERSION} or later)` }),
+      }),
+      headers: ifMatchHeader.extend({
+        "api-version": z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date such as 2026-11-01")
+          .optional()
+          .openapi({ description: "API version (a date)", example: FORCE_DELETE_API_VERSION }),
+      }),
+    },
+    responses: { 200: jsonContent(DeleteConnectionResultSchema, "Deleted"), ...errorResponses(404, 409, 412) },
+  }),
+  async (c) => {
+    const h = c.req.valid("header");
+    const result = await deleteConnection(c.var.tenant, c.req.valid("param").id, {
+      force: c.req.valid("query").force === "true",
+      apiVersion: h["api-version"],
+      ifMatch: h["if-match"],
+    });
+    return c.json(result, 200);
+  },
+);

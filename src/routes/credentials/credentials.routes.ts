@@ -1,0 +1,136 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireScope } from "../../middleware/auth";
+import { etagOf } from "../../lib/etag";
+import { cursorParam, limitParam, pageOf } from "../../lib/pagination";
+import { deletedSchema, idParam } from "../../schemas/common";
+import { CreateCredentialSchema, CredentialSchema, UpdateCredentialSchema } from "../../schemas/credentials";
+import {
+  createCredential,
+  deleteCredential,
+  getCredential,
+  listCredentials,
+  presentCredential,
+  reencryptCredentials,
+  updateCredential,
+} from "../../services/credentials";
+import { withIdempotency } from "../../services/idempotency";
+import { errorResponses, idempotencyHeader, ifMatchHeader, jsonBody, jsonContent, security } from "../openapi";
+import { newRouter } from "../router";
+
+const tags = ["Credentials"];
+const write = requireScope("write");
+const etagHeader = { ETag: { schema: { type: "string" as const }, description: "Current version, for If-Match" } };
+
+export const credentialsRouter = newRouter();
+
+credentialsRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/",
+    tags,
+    security,
+    summary: "List credentials (secret values are never returned)",
+    request: {
+      query: z.object({
+        type: z.string().max(64).optional().openapi({ description: "Filter by connector type" }),
+        limit: limitParam(50, 200),
+        cursor: cursorParam,
+      }),
+    },
+    responses: { 200: jsonContent(pageOf(CredentialSchema), "A page of credentials"), ...errorResponses() },
+  }),
+  async (c) => c.json(await listCredentials(c.var.tenant, c.req.valid("query")), 200),
+);
+
+credentialsRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/",
+    tags,
+    security,
+    middleware: write,
+    summary: "Create a credential; secrets are encrypted at rest and never returned",
+    request: { headers: idempotencyHeader, body: jsonBody(CreateCredentialSchema) },
+    responses: {
+      201: { ...jsonContent(CredentialSchema, "The credential"), headers: etagHeader },
+      ...errorResponses(409, 422),
+    },
+  }),
+  async (c) =>
+    withIdempotency(c, async () => {
+      const row = await createCredential(c.var.tenant, c.env, c.req.valid("json"));
+      c.header("ETag", etagOf(row.version));
+      return c.json(presentCredential(row), 201);
+    }),
+);
+
+credentialsRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/re-encrypt",
+    tags,
+    security,
+    middleware: requireScope("admin"),
+    summary: "Re-encrypt a batch of this workspace's credentials under the newest key (admin); repeat while remaining is true",
+    responses: {
+      200: jsonContent(z.object({ reencrypted: z.number().int(), remaining: z.boolean(), keyId: z.string() }), "Progress"),
+      ...errorResponses(),
+    },
+  }),
+  async (c) => c.json(await reencryptCredentials(c.var.tenant, c.env), 200),
+);
+
+credentialsRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/{id}",
+    tags,
+    security,
+    summary: "Get a credential: which secret fields are set and when they changed",
+    request: { params: idParam("cred") },
+    responses: {
+      200: { ...jsonContent(CredentialSchema, "The credential"), headers: etagHeader },
+      ...errorResponses(404),
+    },
+  }),
+  async (c) => {
+    const row = await getCredential(c.var.tenant, c.req.valid("param").id);
+    c.header("ETag", etagOf(row.version));
+    return c.json(presentCredential(row), 200);
+  },
+);
+
+credentialsRouter.openapi(
+  createRoute({
+    method: "put",
+    path: "/{id}",
+    tags,
+    security,
+    middleware: write,
+    summary: "Update a credential: rename, or rotate secrets by sending only the fields to change",
+    request: { params: idParam("cred"), headers: ifMatchHeader, body: jsonBody(UpdateCredentialSchema) },
+    responses: {
+      200: { ...jsonContent(CredentialSchema, "The updated credential"), headers: etagHeader },
+      ...errorResponses(404, 409, 412),
+    },
+  }),
+  async (c) => {
+    const row = await updateCredential(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["if-match"]);
+    c.header("ETag", etagOf(row.version));
+    return c.json(presentCredential(row), 200);
+  },
+);
+
+credentialsRouter.openapi(
+  createRoute({
+    method: "delete",
+    path: "/{id}",
+    tags,
+    security,
+    middleware: write,
+    summary: "Delete a credential (409 with the connection ids while connections use it)",
+    request: { params: idParam("cred"), headers: ifMatchHeader },
+    responses: { 200: jsonContent(deletedSchema, "Deleted"), ...errorResponses(404, 409, 412) },
+  }),
+  async (c) => c.json(await deleteCredential(c.var.tenant, c.req.valid("param").id, c.req.valid("header")["if-match"]), 200),
+);

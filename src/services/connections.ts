@@ -1,0 +1,235 @@
+import { and, asc, eq, gt, or, sql } from "drizzle-orm";
+import { getConnector } from "../connectors/registry";
+import type { ConnectorDefinition, ResolvedCredential } from "../connectors/types";
+import { connections, credentials, pipelines } from "../db/schema";
+import type { Bindings } from "../env";
+import { checkIfMatch, concurrentChange } from "../lib/etag";
+import { ApiError, conflict, notFound } from "../lib/errors";
+import { newId } from "../lib/ids";
+import { decodeCursor, encodeCursor } from "../lib/pagination";
+import { iso } from "../schemas/common";
+import { mergePatch, validateConfig } from "./connection-config";
+import { credentialQuery, resolveCredential, type CredentialRow } from "./credentials";
+import { isForeignKeyViolation, isUniqueViolation } from "./db-errors";
+import type { Tenant } from "./tenant";
+
+export type ConnectionRow = typeof connections.$inferSelect;
+
+// The first API version in which DELETE ?force=true is honoured.
+export const FORCE_DELETE_API_VERSION = "2026-11-01";
+
+export const presentConnection = (r: ConnectionRow) => ({
+  id: r.id,
+  name: r.name,
+  type: r.type,
+  config: r.config,
+  credentialId: r.credentialId,
+  createdAt: iso(r.createdAt)!,
+  updatedAt: iso(r.updatedAt)!,
+});
+
+const nameTaken = (name: string) => conflict("name_taken", `A connection named "${name}" already exists in this workspace`);
+
+const connectionQuery = (t: Tenant, id: string) =>
+  t.db.select().from(connections).where(and(eq(connections.id, id), eq(connections.workspaceId, t.workspaceId)));
+
+export async function getConnection(t: Tenant, id: string): Promise<ConnectionRow> {
+  const [row] = await t.readOne(connectionQuery(t, id));
+  if (!row) throw notFound("Connection");
+  return row;
+}
+
+export async function listConnections(t: Tenant, q: { type?: string; name?: string; limit: number; cursor?: string }) {
+  const after = decodeCursor("connections", q.cursor);
+  const pattern = q.name ? `%${q.name.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%` : undefined;
+  const rows = await t.readOne(
+    t.db
+      .select()
+      .from(connections)
+      .where(
+        and(
+          eq(connections.workspaceId, t.workspaceId),
+          q.type ? eq(connections.type, q.type.toLowerCase()) : undefined,
+          pattern ? sql`${connections.nameKey} LIKE ${pattern} ESCAPE '\\'` : undefined,
+          after ? gt(connections.id, after) : undefined,
+        ),
+      )
+      .orderBy(asc(connections.id))
+      .limit(q.limit + 1),
+  );
+  const page = rows.slice(0, q.limit);
+  return {
+    data: page.map(presentConnection),
+    nextCursor: rows.length > q.limit ? encodeCursor("connections", page[page.length - 1]!.id) : null,
+  };
+}
+
+function checkCredentialFits(def: ConnectorDefinition, cred: CredentialRow | undefined, id: string) {
+  if (!cred) {
+    throw new ApiError(422, "credential_not_found", `Credential ${id} does not exist in this workspace`, {
+      errors: [{ path: "body.credentialId", message: "no such credential" }],
+    });
+  }
+  if (cred.type !== def.type) {
+    throw new ApiError(422, "credential_type_mismatch", `Credential ${id} is for ${cred.type}, not ${def.type}`, {
+      errors: [{ path: "body.credentialId", message: `must be a ${def.type} credential` }],
+    });
+  }
+}
+
+export async function createConnection(
+  t: Tenant,
+  input: { name: string; type: string; config: Record<string, unknown>; credentialId?: string | null },
+) {
+  const def = getConnector(input.type);
+  const config = validateConfig(def, input.config);
+  if (input.credentialId) {
+    const [cred] = await t.readOne(credentialQuery(t, input.credentialId));
+    checkCredentialFits(def, cred, input.credentialId);
+  }
+  const now = Date.now();
+  const row: ConnectionRow = {
+    id: newId("conn"),
+    workspaceId: t.workspaceId,
+    name: input.name,
+    nameKey: input.name.toLowerCase(),
+    type: def.type,
+    config,
+    credentialId: input.credentialId ?? null,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  };
+  try {
+    await t.db.insert(connections).values(row);
+  } catch (err) {
+    if (isUniqueViolation(err)) throw nameTaken(input.name);
+    if (isForeignKeyViolation(err)) throw new ApiError(422, "credential_not_found", "The credential was deleted meanwhile");
+    throw err;
+  }
+  return row;
+}
+
+export async function updateConnection(
+  t: Tenant,
+  id: string,
+  patch: { name?: string; config?: Record<string, unknown>; credentialId?: string | null },
+  ifMatch?: string,
+) {
+  const [[current], [cred]] = await t.read(
+    connectionQuery(t, id),
+    credentialQuery(t, patch.credentialId ?? "-"),
+  );
+  if (!current) throw notFound("Connection");
+  checkIfMatch(ifMatch, current.version);
+  const def = getConnector(current.type);
+  if (patch.credentialId) checkCredentialFits(def, cred, patch.credentialId);
+
+  const update: Partial<ConnectionRow> = { updatedAt: Date.now() };
+  if (patch.name !== undefined) Object.assign(update, { name: patch.name, nameKey: patch.name.toLowerCase() });
+  if (patch.config !== undefined) update.config = validateConfig(def, mergePatch(current.config, patch.config));
+  if (patch.credentialId !== undefined) update.credentialId = patch.credentialId;
+
+  let rows: ConnectionRow[];
+  try {
+    rows = await t.db
+      .update(connections)
+      .set({ ...update, version: sql`${connections.version} + 1` })
+      .where(and(eq(connections.id, id), eq(connections.workspaceId, t.workspaceId), eq(connections.version, current.version)))
+      .returning();
+  } catch (err) {
+    if (isUniqueViolation(err)) throw nameTaken(patch.name ?? current.name);
+    if (isForeignKeyViolation(err)) throw new ApiError(422, "credential_not_found", "The credential was deleted meanwhile");
+    throw err;
+  }
+  if (!rows[0]) throw ifMatch ? new ApiError(412, "precondition_failed", "The connection changed; GET it again") : concurrentChange();
+  return rows[0];
+}
+
+const references = (id: string) => or(eq(pipelines.sourceConnectionId, id), eq(pipelines.destinationConnectionId, id));
+
+export async function deleteConnection(
+  t: Tenant,
+  id: string,
+  opts: { force: boolean; apiVersion?: string; ifMatch?: string },
+) {
+  const [[row], refs] = await t.read(
+    connectionQuery(t, id),
+    t.db
+      .select({ id: pipelines.id, status: pipelines.status })
+      .from(pipelines)
+      .where(and(eq(pipelines.workspaceId, t.workspaceId), references(id))),
+  );
+  if (!row) throw notFound("Connection");
+  checkIfMatch(opts.ifMatch, row.version);
+  const active = refs.filter((p) => p.status === "active").map((p) => p.id);
+  if (active.length && !opts.force) {
+    throw conflict("connection_in_use", "Active pipelines use this connection; pause or delete them, or force the delete", {
+      pipelineIds: active,
+    });
+  }
+  if (active.length && !(opts.apiVersion && opts.apiVersion >= FORCE_DELETE_API_VERSION)) {
+    throw conflict(
+      "force_delete_unavailable",
+      `Force delete needs the header Api-Version: ${FORCE_DELETE_API_VERSION} or later`,
+      { pipelineIds: active, requiredApiVersion: FORCE_DELETE_API_VERSION },
+    );
+  }
+  const refIds = refs.map((p) => p.id);
+  const now = Date.now();
+  // One transaction: pause the pipelines we were allowed to pause, clear every reference, delete.
+  // The conditions re-check the state inside the transaction, so a pipeline activated meanwhile
+  // makes the delete affect nothing instead of leaving a dangling reference.
+  const stillAllowed = opts.force
+    ? sql`1`
+    : sql`NOT EXISTS (SELECT 1 FROM ${pipelines} WHERE ${pipelines.status} = 'active' AND (${pipelines.sourceConnectionId} = ${id} OR ${pipelines.destinationConnectionId} = ${id}))`;
+  const batch = [
+    t.db
+      .update(pipelines)
+      .set({ status: "paused", updatedAt: now, version: sql`${pipelines.version} + 1` })
+      .where(and(references(id), eq(pipelines.status, "active"), stillAllowed)),
+    t.db
+      .update(pipelines)
+      .set({
+        sourceConnectionId: sql`CASE WHEN ${pipelines.sourceConnectionId} = ${id} THEN NULL ELSE ${pipelines.sourceConnectionId} END`,
+        destinationConnectionId: sql`CASE WHEN ${pipelines.destinationConnectionId} = ${id} THEN NULL ELSE ${pipelines.destinationConnectionId} END`,
+        updatedAt: now,
+        version: sql`${pipelines.version} + 1`,
+      })
+      .where(and(references(id), stillAllowed)),
+    t.db
+      .delete(connections)
+      .where(and(eq(connections.id, id), eq(connections.workspaceId, t.workspaceId), eq(connections.version, row.version), stillAllowed))
+      .returning({ id: connections.id }),
+  ] as const;
+  const results = await t.db.batch(batch);
+  if (!results[2].length) throw concurrentChange();
+  return {
+    id,
+    deleted: true as const,
+    pausedPipelineIds: active,
+    detachedPipelineIds: refIds,
+  };
+}
+
+// Everything a connector call needs: the definition, validated config and decrypted credential.
+export async function loadConnectionForUse(
+  t: Tenant,
+  env: Bindings,
+  id: string,
+): Promise<{ connection: ConnectionRow; definition: ConnectorDefinition; config: Record<string, unknown>; credential: ResolvedCredential | null }> {
+  const [[connection], [credRow]] = await t.read(
+    connectionQuery(t, id),
+    t.db
+      .select({ c: credentials })
+      .from(credentials)
+      .innerJoin(connections, eq(connections.credentialId, credentials.id))
+      .where(and(eq(connections.id, id), eq(connections.workspaceId, t.workspaceId), eq(credentials.workspaceId, t.workspaceId))),
+  );
+  if (!connection) throw notFound("Connection");
+  const definition = getConnector(connection.type);
+  const config = validateConfig(definition, connection.config, "config");
+  const credential = credRow ? await resolveCredential(t, env, credRow.c) : null;
+  return { connection, definition, config, credential };
+}
+

@@ -1,0 +1,95 @@
+import { eq } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../db/client";
+import { apiKeys, workspaces } from "../db/schema";
+import { constantTimeEqual, sha256Hex } from "../lib/encoding";
+import { ApiError } from "../lib/errors";
+import type { Scope } from "../lib/api-keys";
+
+// Request-scoped access to one workspace's data. An API key's check rides in the same D1 batch as
+// the request's first read, so an authenticated metadata read costs one round trip; results are
+// only released once the key is proven valid. Writes always prove the key first.
+type PendingCheck = { keyId: string; token: string };
+
+export type Principal = { workspaceId: string; scope: Scope; via: "api_key" | "jwt"; keyId?: string };
+
+const invalidKey = () => new ApiError(401, "invalid_api_key", "The API key is invalid, revoked or expired");
+
+export class Tenant {
+  private pending: PendingCheck | null;
+  private workspaceEnsured = false;
+
+  constructor(
+    readonly db: Db,
+    readonly principal: Principal,
+    pending: PendingCheck | null,
+  ) {
+    this.pending = pending;
+  }
+
+  get workspaceId() {
+    return this.principal.workspaceId;
+  }
+
+  get isVerified() {
+    return this.pending === null;
+  }
+
+  private checkQuery(keyId: string) {
+    return this.db
+      .select({
+        workspaceId: apiKeys.workspaceId,
+        hash: apiKeys.hash,
+        scope: apiKeys.scope,
+        expiresAt: apiKeys.expiresAt,
+        revokedAt: apiKeys.revokedAt,
+      })
+      .from(apiKeys)
+      .where(eq(apiKeys.id, keyId));
+  }
+
+  private async settle(pending: PendingCheck, rows: Array<{ workspaceId: string; hash: string; scope: string; expiresAt: number | null; revokedAt: number | null }>) {
+    const row = rows[0];
+    const hash = await sha256Hex(pending.token);
+    const ok =
+      !!row &&
+      constantTimeEqual(row.hash, hash) &&
+      row.workspaceId === this.principal.workspaceId &&
+      row.scope === this.principal.scope &&
+      row.revokedAt === null &&
+      (row.expiresAt === null || row.expiresAt > Date.now());
+    if (!ok) throw invalidKey();
+    this.pending = null;
+  }
+
+  // Reads, batched with the pending key check when there is one.
+  async read<T extends readonly [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]>(...queries: T) {
+    const pending = this.pending;
+    if (pending) {
+      const results = (await this.db.batch([this.checkQuery(pending.keyId), ...queries] as never)) as unknown[];
+      const [check, ...rest] = results;
+      await this.settle(pending, check as never);
+      return rest as unknown as { [K in keyof T]: Awaited<T[K]> };
+    }
+    if (queries.length === 1) return [await queries[0]] as unknown as { [K in keyof T]: Awaited<T[K]> };
+    return (await this.db.batch(queries as never)) as unknown as { [K in keyof T]: Awaited<T[K]> };
+  }
+
+  async readOne<T extends BatchItem<"sqlite">>(query: T): Promise<Awaited<T>> {
+    const [result] = await this.read(query);
+    return result as Awaited<T>;
+  }
+
+  // Proves the caller before anything with side effects; JWT callers get their workspace row made.
+  async verify(): Promise<void> {
+    const pending = this.pending;
+    if (pending) await this.settle(pending, await this.checkQuery(pending.keyId));
+    if (this.principal.via === "jwt" && !this.workspaceEnsured) {
+      await this.db
+        .insert(workspaces)
+        .values({ id: this.workspaceId, name: this.workspaceId, createdAt: Date.now() })
+        .onConflictDoNothing();
+      this.workspaceEnsured = true;
+    }
+  }
+}

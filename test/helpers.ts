@@ -1,0 +1,60 @@
+import { env, SELF } from "cloudflare:test";
+import { mintApiKey, type Scope } from "../src/lib/api-keys";
+import { sha256Hex } from "../src/lib/encoding";
+import { newId } from "../src/lib/ids";
+
+// Test helpers: workspaces and keys are made directly in the real D1, the way `npm run key:create`
+// does; every API call goes through the Worker's fetch handler.
+export async function newWorkspace(scope: Scope = "admin", opts: { expiresAt?: number } = {}) {
+  const workspaceId = newId("ws");
+  await env.DB.prepare("INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?)").bind(workspaceId, workspaceId, Date.now()).run();
+  const token = await addKey(workspaceId, scope, opts);
+  return { workspaceId, token };
+}
+
+export async function addKey(workspaceId: string, scope: Scope, opts: { expiresAt?: number } = {}) {
+  const keyId = newId("key");
+  const token = mintApiKey(scope, workspaceId, keyId);
+  await env.DB.prepare(
+    "INSERT INTO api_keys (id, workspace_id, name, hash, scope, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+  )
+    .bind(keyId, workspaceId, "test", await sha256Hex(token), scope, Date.now(), opts.expiresAt ?? null)
+    .run();
+  return token;
+}
+
+export type Call = { method?: string; body?: unknown; token?: string; headers?: Record<string, string>; rawBody?: string };
+
+export async function api(path: string, call: Call = {}) {
+  const headers: Record<string, string> = { ...(call.headers ?? {}) };
+  if (call.token) headers.authorization = `Bearer ${call.token}`;
+  let body: string | undefined = call.rawBody;
+  if (call.body !== undefined) {
+    body = JSON.stringify(call.body);
+    headers["content-type"] ??= "application/json";
+  }
+  const res = await SELF.fetch(`http://api.test${path}`, { method: call.method ?? "GET", headers, body });
+  const text = await res.text();
+  let json: any = undefined;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, json, text };
+}
+
+export const pgCredentialBody = (name = "pg cred") => ({
+  name,
+  type: "postgres",
+  method: "password",
+  identity: { user: "analyst" },
+  secrets: { password: "hunter2-very-secret" },
+});
+
+export const pgConnectionBody = (name = "warehouse", extra: Record<string, unknown> = {}) => ({
+  name,
+  type: "postgres",
+  config: { host: "db.example.com", database: "analytics" },
+  ...extra,
+});

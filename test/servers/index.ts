@@ -1,0 +1,33 @@
+// The registry of local servers started for a test run. Each entry starts its server(s) on
+// loopback and returns named addresses plus a stop function. Add a line per server module.
+export type Started = { addresses: Record<string, string>; stop: () => Promise<void> };
+type Starter = (shared: Record<string, string>) => Promise<Started>;
+
+const STARTERS: Array<[string, () => Promise<{ start: Starter }>]> = [
+  // ["postgres", () => import("./postgres")],
+];
+
+export async function startAll(): Promise<Started> {
+  const addresses: Record<string, string> = {};
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    // In order: later servers may use earlier ones' addresses (contract servers use PostgreSQL).
+    // TEST_SERVERS=postgres,s3 starts only those (for a quick run of one area); default: all.
+    const only = process.env.TEST_SERVERS?.split(",").map((s) => s.trim());
+    for (const [name, load] of STARTERS) {
+      if (only && !only.includes(name)) continue;
+      const started = await (await load()).start({ ...addresses });
+      Object.assign(addresses, started.addresses);
+      stops.push(started.stop);
+    }
+  } catch (err) {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    throw err;
+  }
+  return {
+    addresses,
+    stop: async () => {
+      for (const stop of stops.reverse()) await stop().catch((e) => console.error("stop failed", e));
+    },
+  };
+}
