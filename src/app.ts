@@ -11,6 +11,8 @@ import { docsPage } from "./routes/docs";
 import { apiKeysRouter } from "./routes/api-keys/api-keys.routes";
 import { credentialsRouter } from "./routes/credentials/credentials.routes";
 import { connectionsRouter } from "./routes/connections/connections.routes";
+import { introspectionRouter } from "./routes/introspection/introspection.routes";
+import { ConnectorError, toApiError } from "./connectors/errors";
 import { pipelinesRouter } from "./routes/pipelines/pipelines.routes";
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -33,6 +35,8 @@ export function createApp() {
 
   app.route("/api/keys", apiKeysRouter);
   app.route("/api/credentials", credentialsRouter);
+  // Static paths (/test, /tables, ...) before /{id}.
+  app.route("/api/connections", introspectionRouter);
   app.route("/api/connections", connectionsRouter);
   app.route("/api/pipelines", pipelinesRouter);
 
@@ -66,12 +70,14 @@ export function createApp() {
   app.onError((err, c) => {
     const requestId = c.var.requestId ?? crypto.randomUUID();
     if (err instanceof ApiError) return problemResponse(err, requestId);
+    if (err instanceof ConnectorError) return problemResponse(toApiError(err), requestId);
     if (err instanceof HTTPException) {
-      const code = /json/i.test(err.message) ? "malformed_json" : "bad_request";
+      const code = /json/i.test(err.message) ? "malformed_json" : err.status === 415 ? "unsupported_media_type" : "bad_request";
       return problemResponse(new ApiError(err.status, code, err.message || "Bad request"), requestId);
     }
     // Unknown failures are logged by request id only: messages may carry data we must not echo.
-    console.error(JSON.stringify({ level: "error", requestId, error: err instanceof Error ? err.name : "unknown" }));
+    const frames = err instanceof Error ? (err.stack ?? "").split("\n").slice(1, 6).map((l) => l.trim()) : [];
+    console.error(JSON.stringify({ level: "error", requestId, error: err instanceof Error ? err.name : "unknown", frames }));
     return problemResponse(new ApiError(500, "internal_error", "An unexpected error occurred"), requestId);
   });
   return app;

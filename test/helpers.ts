@@ -1,4 +1,4 @@
-import { env, SELF } from "cloudflare:test";
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { mintApiKey, type Scope } from "../src/lib/api-keys";
 import { sha256Hex } from "../src/lib/encoding";
 import { newId } from "../src/lib/ids";
@@ -58,3 +58,37 @@ export const pgConnectionBody = (name = "warehouse", extra: Record<string, unkno
   config: { host: "db.example.com", database: "analytics" },
   ...extra,
 });
+
+// Calls the app with some bindings replaced (another key ring, a JWKS URL, a tight rate limit):
+// the same code path as SELF.fetch with a different configuration.
+export async function apiWith(overrides: Record<string, unknown>, path: string, call: Call = {}) {
+  const { app } = await import("../src/app");
+  const headers: Record<string, string> = { ...(call.headers ?? {}) };
+  if (call.token) headers.authorization = `Bearer ${call.token}`;
+  let body: string | undefined = call.rawBody;
+  if (call.body !== undefined) {
+    body = JSON.stringify(call.body);
+    headers["content-type"] ??= "application/json";
+  }
+  const ctx = createExecutionContext();
+  const res = await app.fetch(new Request(`http://api.test${path}`, { method: call.method ?? "GET", headers, body }), { ...env, ...overrides }, ctx);
+  await waitOnExecutionContext(ctx);
+  const text = await res.text();
+  let json: any;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, json, text };
+}
+
+export function expectProblem(res: { status: number; headers: Headers; json: any }, status: number, code?: string) {
+  if (res.status !== status || (code && res.json?.code !== code)) {
+    throw new Error(`expected ${status}${code ? ` ${code}` : ""}, got ${res.status} ${JSON.stringify(res.json)}`);
+  }
+  if (!res.headers.get("content-type")?.startsWith("application/problem+json")) throw new Error("not problem+json");
+  for (const k of ["type", "title", "status", "detail", "code", "requestId"]) {
+    if (!(k in res.json)) throw new Error(`problem lacks ${k}`);
+  }
+}

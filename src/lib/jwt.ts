@@ -15,8 +15,8 @@ const hmacCache = new Map<string, Promise<CryptoKey>>();
 async function fetchJwks(url: string, fetcher: typeof fetch, force = false): Promise<Jwk[]> {
   const hit = jwksCache.get(url);
   if (hit && !force && Date.now() - hit.at < JWKS_TTL_MS) return hit.keys;
-  const res = await fetcher(url, { headers: { accept: "application/json" }, redirect: "error" });
-  if (!res.ok) throw new ApiError(503, "jwks_unavailable", "The JWKS used to verify tokens could not be loaded");
+  const res = await fetcher(url, { headers: { accept: "application/json" }, redirect: "manual" });
+  if (res.status !== 200) throw new ApiError(503, "jwks_unavailable", "The JWKS used to verify tokens could not be loaded");
   const body = (await res.json()) as { keys?: Jwk[] };
   const keys = Array.isArray(body.keys) ? body.keys : [];
   jwksCache.set(url, { at: Date.now(), keys });
@@ -45,7 +45,7 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-export async function verifyJwt(token: string, cfg: JwtConfig, fetcher: typeof fetch = fetch): Promise<JwtClaims> {
+export async function verifyJwt(token: string, cfg: JwtConfig, fetcher: typeof fetch = (input, init) => fetch(input, init)): Promise<JwtClaims> {
   const parts = token.split(".");
   if (parts.length !== 3) throw unauthorized("The token is not a JWT");
   const [h, p, s] = parts as [string, string, string];

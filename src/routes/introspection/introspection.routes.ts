@@ -1,0 +1,236 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireScope } from "../../middleware/auth";
+import { rateLimit } from "../../middleware/rate-limit";
+import { pageOf } from "../../lib/pagination";
+import { idParam } from "../../schemas/common";
+import {
+  CatalogSchema,
+  ColumnSchema,
+  ColumnsQuery,
+  DiscoverBody,
+  FileEntrySchema,
+  FileSchemaSchema,
+  page,
+  PreviewQuery,
+  RowSetSchema,
+  SchemaInfoSchema,
+  TableSchema,
+  TablesQuery,
+  TestQueryBody,
+  TestResultSchema,
+  TestSettingsSchema,
+  withConnectionId,
+} from "../../schemas/introspection";
+import * as svc from "../../services/introspection";
+import { errorResponses, jsonBody, jsonContent, security } from "../openapi";
+import { newRouter } from "../router";
+
+// Calls that reach a data system: tighter rate limit, and 422/502/504 from the engine.
+const tags = ["Introspection"];
+const warehouse = rateLimit("warehouse");
+const engineErrors = errorResponses(404, 422, 502, 503, 504);
+const params = idParam("conn");
+
+export const introspectionRouter = newRouter();
+
+introspectionRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/test",
+    tags,
+    security,
+    middleware: [requireScope("write"), warehouse],
+    summary: "Validate settings without persisting a connection",
+    description: "Secrets come from credentialId or an inline credential that is used once and never stored. Answers 200 whenever the test ran, passed or not.",
+    request: { body: jsonBody(TestSettingsSchema) },
+    responses: { 200: jsonContent(TestResultSchema, "The test ran; see ok and steps"), ...engineErrors },
+  }),
+  async (c) => c.json(await svc.testSettings(c.var.tenant, c.env, c.req.valid("json")), 200),
+);
+
+introspectionRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/test-query",
+    tags,
+    security,
+    middleware: [requireScope("write"), warehouse],
+    summary: "Run a read-only SQL statement to validate syntax and permissions (row cap and timeout apply)",
+    request: { body: jsonBody(TestQueryBody) },
+    responses: { 200: jsonContent(RowSetSchema, "The result, capped"), ...engineErrors },
+  }),
+  async (c) => c.json(await svc.testQuery(c.var.tenant, c.env, c.req.valid("json")), 200),
+);
+
+introspectionRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/databricks/discover",
+    tags,
+    security,
+    middleware: warehouse,
+    summary: "Discover catalogs and schemas for Databricks-backed connections",
+    request: { body: jsonBody(DiscoverBody) },
+    responses: {
+      200: jsonContent(pageOf(z.record(z.string(), z.unknown())), "Catalogs with their schemas, or the schemas of one catalog"),
+      ...engineErrors,
+    },
+  }),
+  async (c) => c.json(await svc.discover(c.var.tenant, c.env, c.req.valid("json")), 200),
+);
+
+introspectionRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/tables",
+    tags,
+    security,
+    middleware: warehouse,
+    summary: "List tables, with connectionId as a query parameter",
+    request: { query: withConnectionId(TablesQuery.shape) },
+    responses: { 200: jsonContent(pageOf(TableSchema), "A page of tables"), ...engineErrors },
+  }),
+  async (c) => {
+    const { connectionId, ...q } = c.req.valid("query");
+    return c.json(await svc.listTables(c.var.tenant, c.env, connectionId, q), 200);
+  },
+);
+
+introspectionRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/columns",
+    tags,
+    security,
+    middleware: warehouse,
+    summary: "Column metadata, with connectionId and table identifiers in the query string",
+    request: { query: withConnectionId(ColumnsQuery.shape) },
+    responses: { 200: jsonContent(pageOf(ColumnSchema), "A page of columns"), ...engineErrors },
+  }),
+  async (c) => {
+    const { connectionId, ...q } = c.req.valid("query");
+    return c.json(await svc.listColumns(c.var.tenant, c.env, connectionId, q), 200);
+  },
+);
+
+introspectionRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/{id}/test",
+    tags,
+    security,
+    middleware: [requireScope("write"), warehouse],
+    summary: "Test a saved connection",
+    request: { params },
+    responses: { 200: jsonContent(TestResultSchema, "The test ran; see ok and steps"), ...engineErrors },
+  }),
+  async (c) => c.json(await svc.testSaved(c.var.tenant, c.env, c.req.valid("param").id), 200),
+);
+
+introspectionRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/{id}/catalogs",
+    tags,
+    security,
+    middleware: warehouse,
+    summary: "List catalogs (Iceberg, Unity Catalog, Hive-metastore style sources; databases elsewhere)",
+    request: { params, query: z.object(page) },
+    responses: { 200: jsonContent(pageOf(CatalogSchema), "A page of catalogs"), ...engineErrors },
+  }),
+  async (c) => c.json(await svc.listCatalogs(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query")), 200),
+);
+
+introspectionRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/{id}/schemas",
+    tags,
+    security,
+    middleware: warehouse,
+    summary: "List schemas",
+    request: { params, query: z.object({ catalog: z.string().min(1).max(1024).optional(), ...page }) },
+    responses: { 200: jsonContent(pageOf(SchemaInfoSchema), "A page of schemas"), ...engineErrors },
+  }),
+  async (c) => c.json(await svc.listSchemas(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query")), 200),
+);
+
+introspectionRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/{id}/tables",
+    tags,
+    security,
+    middleware: warehouse,
+    summary: "List tables available through the connection",
+    request: { params, query: TablesQuery },
+    responses: { 200: jsonContent(pageOf(TableSchema), "A page of tables"), ...engineErrors },
+  }),
+  async (c) => c.json(await svc.listTables(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query")), 200),
+);
+
+introspectionRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/{id}/columns",
+    tags,
+    security,
+    middleware: warehouse,
+    summary: "Return columns for a specific table",
+    request: { params, query: ColumnsQuery },
+    responses: { 200: jsonContent(pageOf(ColumnSchema), "A page of columns"), ...engineErrors },
+  }),
+  async (c) => c.json(await svc.listColumns(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query")), 200),
+);
+
+introspectionRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/{id}/preview",
+    tags,
+    security,
+    middleware: warehouse,
+    summary: "Sample rows from a table or object (limit default 100, at most 1000)",
+    request: { params, query: PreviewQuery },
+    responses: { 200: jsonContent(RowSetSchema, "The first rows"), ...engineErrors },
+  }),
+  async (c) => c.json(await svc.preview(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query")), 200),
+);
+
+introspectionRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/{id}/files",
+    tags,
+    security,
+    middleware: warehouse,
+    summary: "Browse objects in cloud storage connections",
+    request: {
+      params,
+      query: z.object({
+        path: z.string().max(1024).default("").openapi({ description: "Path prefix inside the bucket or container" }),
+        delimiter: z.string().max(8).default("/").openapi({ description: "Directory delimiter (often /)" }),
+        ...page,
+      }),
+    },
+    responses: { 200: jsonContent(pageOf(FileEntrySchema), "Folders and objects"), ...engineErrors },
+  }),
+  async (c) => c.json(await svc.listFiles(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query")), 200),
+);
+
+introspectionRouter.openapi(
+  createRoute({
+    method: "get",
+    path: "/{id}/cloud-schema",
+    tags,
+    security,
+    middleware: warehouse,
+    summary: "Infer or load schema for files in cloud storage (Parquet footer, CSV/JSON sample)",
+    request: {
+      params,
+      query: z.object({ path: z.string().min(1).max(1024).openapi({ description: "Object key or path to inspect" }) }),
+    },
+    responses: { 200: jsonContent(FileSchemaSchema, "The file's schema"), ...engineErrors },
+  }),
+  async (c) => c.json(await svc.inferFileSchema(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query").path), 200),
+);

@@ -1,0 +1,134 @@
+import { z } from "@hono/zod-openapi";
+import { cursorParam, limitParam } from "../lib/pagination";
+import { CreateConnectionSchema } from "./connections";
+import { InlineCredentialSchema } from "./credentials";
+
+const PORTABLE = ["string", "integer", "decimal", "float", "boolean", "date", "time", "timestamp", "timestamp_tz", "json", "binary", "array", "struct", "map", "other"] as const;
+export const portableType = z.enum(PORTABLE).openapi("PortableType");
+
+const connId = z
+  .string()
+  .regex(/^conn_[0-9a-z]{21}$/, "must be a conn_ id")
+  .openapi({ example: "conn_0mia3k8x2abcdefghijklm" });
+const name = z.string().min(1).max(1024);
+
+export const TestStepSchema = z
+  .object({
+    name: z.enum(["connect", "authenticate", "authorize", "sample"]),
+    status: z.enum(["passed", "failed", "skipped"]),
+    elapsedMs: z.number(),
+    message: z.string(),
+    code: z.string().optional(),
+  })
+  .openapi("TestStep");
+
+export const TestResultSchema = z
+  .object({
+    ok: z.boolean(),
+    latencyMs: z.number(),
+    serverVersion: z.string().nullable().optional(),
+    steps: z.array(TestStepSchema),
+  })
+  .openapi("TestResult");
+
+export const TestSettingsSchema = z
+  .strictObject({
+    type: CreateConnectionSchema.shape.type,
+    config: CreateConnectionSchema.shape.config,
+    credentialId: z.string().max(64).optional().openapi({ description: "Stored credential to resolve secrets from" }),
+    credential: InlineCredentialSchema.optional().openapi({ description: "Inline credential, used once and never stored" }),
+  })
+  .openapi("TestConnectionSettings");
+
+export const ColumnSchema = z
+  .object({
+    name: z.string(),
+    position: z.number().int(),
+    type: portableType,
+    nativeType: z.string(),
+    nullable: z.boolean(),
+    comment: z.string().nullable().optional(),
+  })
+  .openapi("Column");
+
+export const CatalogSchema = z.object({ name: z.string(), comment: z.string().nullable().optional() }).openapi("Catalog");
+export const SchemaInfoSchema = z
+  .object({ name: z.string(), catalog: z.string().nullable().optional(), comment: z.string().nullable().optional() })
+  .openapi("SchemaInfo");
+export const TableSchema = z
+  .object({
+    name: z.string(),
+    schema: z.string(),
+    catalog: z.string().nullable().optional(),
+    kind: z.enum(["table", "view", "materialized_view", "external", "foreign", "other"]),
+    comment: z.string().nullable().optional(),
+  })
+  .openapi("Table");
+
+export const FileEntrySchema = z
+  .object({
+    kind: z.enum(["folder", "object"]),
+    path: z.string(),
+    size: z.number().optional(),
+    lastModified: z.string().nullable().optional(),
+    etag: z.string().nullable().optional(),
+  })
+  .openapi("FileEntry");
+
+export const RowSetSchema = z
+  .object({
+    columns: z.array(z.object({ name: z.string(), type: portableType, nativeType: z.string() })),
+    rows: z.array(z.array(z.unknown())).openapi({ description: "JSON-safe values: 64-bit integers and decimals as strings, dates ISO-8601, binary base64" }),
+    rowCount: z.number().int(),
+    truncated: z.boolean(),
+    elapsedMs: z.number(),
+  })
+  .openapi("RowSet");
+
+export const FileSchemaSchema = z
+  .object({ path: z.string(), format: z.string(), columns: z.array(ColumnSchema) })
+  .catchall(z.unknown())
+  .openapi("FileSchema");
+
+export const page = { limit: limitParam(100, 1000), cursor: cursorParam };
+
+export const TablesQuery = z.object({
+  catalog: name.optional().openapi({ description: "Catalog (engines with catalogs)" }),
+  schema: name.optional().openapi({ description: "Limit to a schema (when applicable)" }),
+  ...page,
+});
+export const ColumnsQuery = z.object({
+  catalog: name.optional(),
+  schema: name.openapi({ description: "Schema name" }),
+  table: name.openapi({ description: "Table name" }),
+  ...page,
+});
+export const PreviewQuery = z.object({
+  catalog: name.optional(),
+  schema: name.optional().openapi({ description: "Schema or namespace (not used for object storage)" }),
+  table: name.openapi({ description: "Table name, or object key for cloud storage" }),
+  limit: z.coerce.number().int().min(1).max(1000).default(100).openapi({ description: "Max rows (default 100, at most 1000)" }),
+});
+
+export const withConnectionId = <T extends z.ZodRawShape>(shape: T) =>
+  z.object({ connectionId: connId.openapi({ description: "Connection to introspect" }), ...shape });
+
+export const TestQueryBody = z
+  .strictObject({
+    connectionId: connId,
+    sql: z.string().min(1).max(100_000).openapi({ description: "One read-only statement (SELECT, WITH, VALUES, SHOW, DESCRIBE, EXPLAIN)", example: "SELECT 1 AS one" }),
+    maxRows: z.number().int().min(1).max(10_000).default(1000).openapi({ description: "Row cap (default 1000, at most 10000)" }),
+    timeoutMs: z.number().int().min(100).max(60_000).default(15_000).openapi({ description: "Statement timeout in ms (default 15000, at most 60000)" }),
+  })
+  .openapi("TestQuery");
+
+export const DiscoverBody = z
+  .strictObject({
+    connectionId: connId.openapi({ description: "Databricks connection ID" }),
+    catalog: name.optional().openapi({ description: "When set, list schemas inside this catalog only" }),
+    limit: z.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(4096).optional(),
+  })
+  .openapi("DiscoverRequest");
+
+export { connId };

@@ -1,0 +1,214 @@
+import { clampLimits, createConnectorContext } from "../connectors/context";
+import { ConnectorError, toApiError, unsupported } from "../connectors/errors";
+import { getConnector } from "../connectors/registry";
+import type {
+  Capability,
+  ConnectorContext,
+  ConnectorDefinition,
+  ConnectorSession,
+  Limits,
+  Page,
+  ResolvedCredential,
+  TestResult,
+} from "../connectors/types";
+import { settings, type Bindings } from "../env";
+import { ApiError } from "../lib/errors";
+import { decodeCursor, encodeCursor } from "../lib/pagination";
+import { validateConfig } from "./connection-config";
+import { validateCredentialFields } from "./credential-fields";
+import { loadConnectionForUse } from "./connections";
+import { credentialQuery, resolveCredential } from "./credentials";
+import type { Tenant } from "./tenant";
+
+// Grace on top of the statement timeout for connecting and transferring results.
+const TRANSPORT_GRACE_MS = 5_000;
+
+type Opened = { definition: ConnectorDefinition; config: Record<string, unknown>; credential: ResolvedCredential | null };
+
+async function run<T>(
+  env: Bindings,
+  opened: Opened,
+  limits: Limits,
+  op: (session: ConnectorSession, ctx: ConnectorContext) => Promise<T>,
+): Promise<T> {
+  const { definition, config, credential } = opened;
+  const ctx = createConnectorContext({
+    allowPrivateNetwork: settings(env).allowPrivateNetwork,
+    allowedHosts: definition.hosts(config),
+    timeoutMs: limits.statementTimeoutMs + TRANSPORT_GRACE_MS,
+    limits,
+  });
+  let session: ConnectorSession | undefined;
+  try {
+    session = await definition.open(config, credential, ctx);
+    return await op(session, ctx);
+  } catch (err) {
+    if (err instanceof ConnectorError) throw toApiError(err);
+    throw err;
+  } finally {
+    await session?.close?.().catch(() => {});
+  }
+}
+
+function requireCapability(def: ConnectorDefinition, capability: Capability, operation: string) {
+  if (!def.capabilities.includes(capability)) throw toApiError(unsupported(def.type, operation));
+}
+
+// Connector cursors are wrapped so a cursor only works for the list and connection it came from.
+function wrapPage<T>(kind: string, page: Page<T>): Page<T> {
+  return { data: page.data, nextCursor: page.nextCursor === null ? null : encodeCursor(kind, page.nextCursor) };
+}
+
+async function onConnection<T>(
+  t: Tenant,
+  env: Bindings,
+  connectionId: string,
+  capability: Capability,
+  operation: string,
+  limits: Limits,
+  op: (session: ConnectorSession) => Promise<T>,
+) {
+  const opened = await loadConnectionForUse(t, env, connectionId);
+  requireCapability(opened.definition, capability, operation);
+  return run(env, opened, limits, (session) => op(session));
+}
+
+const missing = (what: string) => new ConnectorError("capability_not_supported", `This connector does not support ${what}`);
+
+export function listCatalogs(t: Tenant, env: Bindings, id: string, p: { limit: number; cursor?: string }) {
+  const kind = `catalogs:${id}`;
+  return onConnection(t, env, id, "catalogs", "listing catalogs", clampLimits({}), async (s) => {
+    if (!s.listCatalogs) throw missing("listing catalogs");
+    return wrapPage(kind, await s.listCatalogs({ limit: p.limit, cursor: decodeCursor(kind, p.cursor) }));
+  });
+}
+
+export function listSchemas(t: Tenant, env: Bindings, id: string, q: { catalog?: string; limit: number; cursor?: string }) {
+  const kind = `schemas:${id}:${q.catalog ?? ""}`;
+  return onConnection(t, env, id, "schemas", "listing schemas", clampLimits({}), async (s) => {
+    if (!s.listSchemas) throw missing("listing schemas");
+    return wrapPage(kind, await s.listSchemas({ catalog: q.catalog }, { limit: q.limit, cursor: decodeCursor(kind, q.cursor) }));
+  });
+}
+
+export function listTables(t: Tenant, env: Bindings, id: string, q: { catalog?: string; schema?: string; limit: number; cursor?: string }) {
+  const kind = `tables:${id}:${q.catalog ?? ""}:${q.schema ?? ""}`;
+  return onConnection(t, env, id, "tables", "listing tables", clampLimits({}), async (s) => {
+    if (!s.listTables) throw missing("listing tables");
+    return wrapPage(kind, await s.listTables({ catalog: q.catalog, schema: q.schema }, { limit: q.limit, cursor: decodeCursor(kind, q.cursor) }));
+  });
+}
+
+export function listColumns(
+  t: Tenant,
+  env: Bindings,
+  id: string,
+  q: { catalog?: string; schema: string; table: string; limit: number; cursor?: string },
+) {
+  const kind = `columns:${id}:${q.catalog ?? ""}:${q.schema}:${q.table}`;
+  return onConnection(t, env, id, "columns", "listing columns", clampLimits({}), async (s) => {
+    if (!s.listColumns) throw missing("listing columns");
+    return wrapPage(
+      kind,
+      await s.listColumns({ catalog: q.catalog, schema: q.schema, table: q.table }, { limit: q.limit, cursor: decodeCursor(kind, q.cursor) }),
+    );
+  });
+}
+
+export function preview(t: Tenant, env: Bindings, id: string, q: { catalog?: string; schema?: string; table: string; limit: number }) {
+  const limits = clampLimits({ previewRows: q.limit });
+  return onConnection(t, env, id, "preview", "previews", limits, async (s) => {
+    if (!s.preview) throw missing("previews");
+    return s.preview({ catalog: q.catalog, schema: q.schema ?? "", table: q.table, limit: limits.previewRows });
+  });
+}
+
+export function testQuery(t: Tenant, env: Bindings, q: { connectionId: string; sql: string; maxRows: number; timeoutMs: number }) {
+  const limits = clampLimits({ queryRows: q.maxRows, timeoutMs: q.timeoutMs });
+  return onConnection(t, env, q.connectionId, "sql", "SQL queries", limits, async (s) => {
+    if (!s.query) throw missing("SQL queries");
+    return s.query({ sql: q.sql, maxRows: limits.queryRows, timeoutMs: limits.statementTimeoutMs });
+  });
+}
+
+export function listFiles(t: Tenant, env: Bindings, id: string, q: { path: string; delimiter: string; limit: number; cursor?: string }) {
+  const kind = `files:${id}:${q.path}:${q.delimiter}`;
+  return onConnection(t, env, id, "files", "browsing files", clampLimits({}), async (s) => {
+    if (!s.listFiles) throw missing("browsing files");
+    return wrapPage(kind, await s.listFiles({ path: q.path, delimiter: q.delimiter }, { limit: q.limit, cursor: decodeCursor(kind, q.cursor) }));
+  });
+}
+
+export function inferFileSchema(t: Tenant, env: Bindings, id: string, path: string) {
+  return onConnection(t, env, id, "fileSchema", "file schemas", clampLimits({}), async (s) => {
+    if (!s.inferFileSchema) throw missing("file schemas");
+    return s.inferFileSchema({ path });
+  });
+}
+
+export function discover(t: Tenant, env: Bindings, q: { connectionId: string; catalog?: string; limit: number; cursor?: string }) {
+  const kind = `discover:${q.connectionId}:${q.catalog ?? ""}`;
+  return onConnection(t, env, q.connectionId, "discover", "discovery", clampLimits({}), async (s) => {
+    if (!s.discover) throw missing("discovery");
+    return wrapPage(kind, await s.discover({ catalog: q.catalog }, { limit: q.limit, cursor: decodeCursor(kind, q.cursor) }));
+  });
+}
+
+// Connection tests answer 200 whenever the test ran; a refused host or an unreachable server is
+// a failed step, not an HTTP error.
+async function runTest(env: Bindings, opened: Opened): Promise<TestResult & { latencyMs: number }> {
+  const started = Date.now();
+  try {
+    const result = await run(env, opened, clampLimits({}), (s) => s.test());
+    return { ...result, latencyMs: Date.now() - started };
+  } catch (err) {
+    if (err instanceof ApiError && err.code !== "capability_not_supported" && err.status >= 422) {
+      const elapsedMs = Date.now() - started;
+      return {
+        ok: false,
+        latencyMs: elapsedMs,
+        steps: [
+          { name: "connect", status: "failed", elapsedMs, message: err.message, code: err.code },
+          { name: "authenticate", status: "skipped", elapsedMs: 0, message: "Skipped: could not connect" },
+          { name: "authorize", status: "skipped", elapsedMs: 0, message: "Skipped: could not connect" },
+          { name: "sample", status: "skipped", elapsedMs: 0, message: "Skipped: could not connect" },
+        ],
+      };
+    }
+    throw err;
+  }
+}
+
+export async function testSaved(t: Tenant, env: Bindings, id: string) {
+  return runTest(env, await loadConnectionForUse(t, env, id));
+}
+
+export async function testSettings(
+  t: Tenant,
+  env: Bindings,
+  input: {
+    type: string;
+    config: Record<string, unknown>;
+    credentialId?: string;
+    credential?: { method: string; identity: Record<string, string>; secrets: Record<string, string> };
+  },
+) {
+  const definition = getConnector(input.type);
+  const config = validateConfig(definition, input.config);
+  if (input.credentialId && input.credential) {
+    throw new ApiError(400, "validation_failed", "Send credentialId or credential, not both", {
+      errors: [{ path: "body.credential", message: "not allowed together with credentialId" }],
+    });
+  }
+  let credential: ResolvedCredential | null = null;
+  if (input.credentialId) {
+    const [row] = await t.readOne(credentialQuery(t, input.credentialId));
+    if (!row) throw new ApiError(422, "credential_not_found", `Credential ${input.credentialId} does not exist in this workspace`);
+    if (row.type !== definition.type) throw new ApiError(422, "credential_type_mismatch", `Credential ${input.credentialId} is for ${row.type}, not ${definition.type}`);
+    credential = await resolveCredential(t, env, row);
+  } else if (input.credential) {
+    const fields = validateCredentialFields(definition, input.credential.method, input.credential.identity, input.credential.secrets, "body.credential");
+    credential = { method: input.credential.method, ...fields };
+  }
+  return runTest(env, { definition, config, credential });
+}
