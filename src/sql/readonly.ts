@@ -1,0 +1,211 @@
+import { ConnectorError } from "../connectors/errors";
+import { lexVariants, tokenize, type LexOptions, type SqlDialect, type Token } from "./tokenizer";
+
+export type { SqlDialect } from "./tokenizer";
+
+// Read-only checks for user-supplied SQL.
+//
+// This is a filter in front of the engine, not the guarantee. The real guarantee is the engine's:
+// the query runs in a read-only transaction (Postgres) with a statement timeout, one statement per
+// request (Snowflake), row and time limits (Databricks) and, above all, under a warehouse role that
+// can only read. These checks exist to refuse the obvious early with a clear message, and to make
+// sure a second statement cannot ride along with the first. They fail closed: whenever the text
+// could be read two ways, every reading must pass.
+
+const refuse = (message: string) => new ConnectorError("invalid_request", message);
+
+const ALLOWED_FIRST = new Set(["select", "with", "values", "table", "show", "describe", "desc", "explain"]);
+const ALLOWED_IN_PARENS = new Set(["select", "with", "values", "table"]);
+
+// Data-modifying or session-changing keywords, refused anywhere outside strings, comments and
+// quoted identifiers.
+const FORBIDDEN_COMMON = [
+  "insert", "update", "delete", "merge", "upsert", "truncate", "drop", "alter", "create", "grant",
+  "revoke", "copy", "call", "do", "set", "reset", "commit", "rollback", "begin", "start", "lock",
+  "vacuum", "refresh", "put", "execute",
+  // SELECT ... INTO creates a table (postgres); INTO has no read-only use in any dialect.
+  "into",
+];
+const FORBIDDEN: Record<SqlDialect, Set<string>> = {
+  postgres: new Set([...FORBIDDEN_COMMON, "analyze", "analyse"]),
+  snowflake: new Set([...FORBIDDEN_COMMON, "get", "remove", "rm", "unset"]),
+  databricks: new Set([...FORBIDDEN_COMMON]),
+};
+
+// Functions with side effects (or that read the server's files), matched by name wherever the name
+// appears: bare, quoted, or schema-qualified (the last part is its own token).
+type NameRule = { exact: Set<string>; prefixes: string[] };
+const SIDE_EFFECT_FUNCTIONS: Record<SqlDialect, NameRule> = {
+  postgres: {
+    exact: new Set([
+      "set_config", "nextval", "setval",
+      "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile",
+      "pg_switch_wal", "pg_promote", "pg_notify", "pg_logical_emit_message",
+      "pg_log_backend_memory_contexts", "pg_import_system_collations",
+      "pg_backup_start", "pg_backup_stop", "pg_start_backup", "pg_stop_backup",
+      "pg_wal_replay_pause", "pg_wal_replay_resume", "pg_replication_slot_advance",
+      "pg_drop_replication_slot",
+      "lo_import", "lo_export", "lo_unlink", "lo_create", "lo_creat", "lo_from_bytea", "lo_put",
+      "lo_open", "lowrite", "lo_truncate", "lo_truncate64",
+      "pg_read_file", "pg_read_binary_file", "pg_stat_file",
+      "pg_file_write", "pg_file_rename", "pg_file_unlink", "pg_file_sync",
+      // These run an arbitrary query given as a string, out of reach of the keyword checks.
+      "query_to_xml", "query_to_xmlschema", "query_to_xml_and_xmlschema", "cursor_to_xml",
+      "cursor_to_xmlschema",
+    ]),
+    prefixes: [
+      "dblink", "pg_advisory_", "pg_try_advisory_", "pg_ls_", "pg_stat_reset", "pg_create_",
+      "pg_copy_", "pg_replication_origin_", "pg_logical_slot_",
+    ],
+  },
+  snowflake: { exact: new Set(["nextval"]), prefixes: ["system$cancel", "system$abort"] },
+  databricks: { exact: new Set(["reflect", "java_method", "try_reflect"]), prefixes: [] },
+};
+
+const isSideEffectFunction = (name: string, dialect: SqlDialect) => {
+  const rule = SIDE_EFFECT_FUNCTIONS[dialect];
+  const lower = name.toLowerCase();
+  return rule.exact.has(lower) || rule.prefixes.some((p) => lower.startsWith(p));
+};
+
+const isPunct = (t: Token | undefined, value: string) => t?.kind === "punct" && t.value === value;
+const isWord = (t: Token | undefined, value: string) => t?.kind === "word" && t.value === value;
+const shown = (word: string) => (word.length > 40 ? `${word.slice(0, 40)}…` : word).toUpperCase();
+
+function checkStatement(stmt: Token[], dialect: SqlDialect): void {
+  // Balanced parentheses: a stray ")" could close a wrapper the connector puts around the query.
+  let depth = 0;
+  for (const t of stmt) {
+    if (isPunct(t, "(")) depth++;
+    else if (isPunct(t, ")")) {
+      if (depth === 0) throw refuse("The query has an unbalanced closing parenthesis");
+      depth--;
+    }
+  }
+  if (depth !== 0) throw refuse("The query has an unclosed parenthesis");
+
+  // Allow-list of statement kinds.
+  let first = 0;
+  while (isPunct(stmt[first], "(")) first++;
+  const head = stmt[first];
+  const allowed = first > 0 ? ALLOWED_IN_PARENS : ALLOWED_FIRST;
+  if (!head || head.kind !== "word" || !allowed.has(head.value)) {
+    const what = head?.kind === "word" ? `a ${shown(head.value)} statement` : "this statement";
+    throw refuse(
+      `Only read-only queries are allowed (SELECT, WITH, VALUES, TABLE, SHOW, DESCRIBE, EXPLAIN), not ${what}`,
+    );
+  }
+  if (head.value === "explain" && stmt.some((t) => isWord(t, "analyze") || isWord(t, "analyse"))) {
+    throw refuse("EXPLAIN ANALYZE runs the statement and is not allowed");
+  }
+
+  for (let i = 0; i < stmt.length; i++) {
+    const t = stmt[i]!;
+    const next = stmt[i + 1];
+    if (t.kind === "word" && FORBIDDEN[dialect].has(t.value)) {
+      // Read-only spellings that reuse a forbidden word.
+      if (dialect === "snowflake" && t.value === "start" && isWord(next, "with")) continue; // CONNECT BY
+      if (dialect === "snowflake" && t.value === "get" && isPunct(next, "(")) continue; // GET(array, i)
+      if (t.value === "create" && i === first + 1 && head.value === "show") continue; // SHOW CREATE TABLE
+      throw refuse(
+        `The keyword ${shown(t.value)} is not allowed in a read-only query (use a quoted identifier if it is a name)`,
+      );
+    }
+    if ((t.kind === "word" || t.kind === "qident") && isSideEffectFunction(t.value, dialect)) {
+      throw refuse(`The function ${t.value.slice(0, 64)} is not allowed in a read-only query`);
+    }
+    if (dialect === "postgres") {
+      if (isWord(t, "for") && (isWord(next, "share") || (isWord(next, "key") && isWord(stmt[i + 2], "share")))) {
+        throw refuse("Row locking (FOR SHARE) is not allowed in a read-only query");
+      }
+      // A custom escape character would let a name hide from the checks above.
+      if (isWord(t, "uescape")) throw refuse("UESCAPE is not supported");
+    }
+    // Snowflake's flow operator ->> chains further statements onto this one.
+    if (
+      dialect === "snowflake" &&
+      isPunct(t, "-") &&
+      isPunct(next, ">") &&
+      isPunct(stmt[i + 2], ">") &&
+      next!.start === t.end &&
+      stmt[i + 2]!.start === next!.end
+    ) {
+      throw refuse("The ->> operator (statement chaining) is not allowed");
+    }
+  }
+}
+
+// Lexes and checks one reading; returns the span of the single statement.
+function checkReading(sql: string, opts: LexOptions): { start: number; end: number } {
+  const tokens = tokenize(sql, opts);
+  const statements: Token[][] = [[]];
+  for (const t of tokens) {
+    if (isPunct(t, ";")) statements.push([]);
+    else statements[statements.length - 1]!.push(t);
+  }
+  const nonEmpty = statements.filter((s) => s.length > 0);
+  if (nonEmpty.length === 0) throw refuse("The query is empty");
+  if (nonEmpty.length > 1) throw refuse("Only one statement is allowed per query");
+  const stmt = nonEmpty[0]!;
+  checkStatement(stmt, opts.dialect);
+  return { start: stmt[0]!.start, end: stmt[stmt.length - 1]!.end };
+}
+
+const describeReading = (opts: LexOptions, primary: LexOptions) =>
+  opts.backslashInStrings !== primary.backslashInStrings
+    ? "if backslashes escape quotes in strings (standard_conforming_strings off)"
+    : opts.nestedComments
+      ? "if block comments nest"
+      : "if block comments do not nest";
+
+/**
+ * Checks that `sql` is exactly one read-only statement and returns it without surrounding
+ * whitespace, comments and semicolons. Throws ConnectorError("invalid_request") otherwise.
+ */
+export function assertReadOnly(sql: string, dialect: SqlDialect): string {
+  if (typeof sql !== "string") throw refuse("The query must be a string");
+  const [primary, ...others] = lexVariants(dialect);
+  const span = checkReading(sql, primary!);
+  for (const opts of others) {
+    try {
+      checkReading(sql, opts);
+    } catch (err) {
+      if (!(err instanceof ConnectorError)) throw err;
+      throw refuse(`The query would be read differently ${describeReading(opts, primary!)}: ${err.message}`);
+    }
+  }
+  return sql.slice(span.start, span.end);
+}
+
+const refuseNul = (s: string, what: string) => {
+  if (s.includes("\0")) throw refuse(`The ${what} contains a NUL character`);
+};
+
+/** Quotes an identifier: "..." with " doubled (postgres, snowflake), `...` with ` doubled (databricks). */
+export function quoteIdent(name: string, dialect: SqlDialect): string {
+  if (typeof name !== "string" || name.length === 0) throw refuse("An identifier must not be empty");
+  refuseNul(name, "identifier");
+  if (dialect === "databricks") return "`" + name.replaceAll("`", "``") + "`";
+  return '"' + name.replaceAll('"', '""') + '"';
+}
+
+/**
+ * Quotes a string literal. Postgres: '...' with ' doubled, or E'...' with backslashes doubled when the
+ * value holds a backslash (so the result means the same whatever standard_conforming_strings says).
+ * Snowflake and Databricks treat backslash as an escape in '...', so it is doubled; Databricks gets \'
+ * for a quote (not every version reads '' as a quote).
+ */
+export function quoteLiteral(value: string, dialect: SqlDialect): string {
+  if (typeof value !== "string") throw refuse("A literal must be a string");
+  refuseNul(value, "value");
+  switch (dialect) {
+    case "postgres":
+      return value.includes("\\")
+        ? "E'" + value.replaceAll("\\", "\\\\").replaceAll("'", "''") + "'"
+        : "'" + value.replaceAll("'", "''") + "'";
+    case "snowflake":
+      return "'" + value.replaceAll("\\", "\\\\").replaceAll("'", "''") + "'";
+    case "databricks":
+      return "'" + value.replaceAll("\\", "\\\\").replaceAll("'", "\\'") + "'";
+  }
+}
