@@ -5,7 +5,7 @@ import { ApiError } from "./lib/errors";
 import { problemResponse } from "./lib/problem";
 import { authenticate } from "./middleware/auth";
 import { rateLimit } from "./middleware/rate-limit";
-import { requestContext } from "./middleware/request-context";
+import { d1Session, requestId } from "./middleware/request-context";
 import { newRouter } from "./routes/router";
 import { docsPage } from "./routes/docs";
 import { apiKeysRouter } from "./routes/api-keys/api-keys.routes";
@@ -20,7 +20,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export function createApp() {
   const app = newRouter();
 
-  app.use("*", requestContext);
+  app.use("*", requestId);
   app.use(
     "/api/*",
     bodyLimit({
@@ -30,6 +30,7 @@ export function createApp() {
       },
     }),
   );
+  app.use("/api/*", d1Session);
   app.use("/api/*", authenticate);
   app.use("/api/*", rateLimit("metadata"));
 
@@ -52,7 +53,7 @@ export function createApp() {
       version: "2026-11-01",
       description:
         "Store connections and credentials for data systems, test them, and look inside them. Errors are RFC 9457 problem+json.",
-      license: { name: "Proprietary" },
+      license: { name: "Proprietary", url: "https://docs.connections-api.dev/license" },
     },
     servers: [{ url: "http://127.0.0.1:8787", description: "Local (wrangler dev)" }],
     tags: [

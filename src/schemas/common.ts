@@ -8,7 +8,7 @@ export const idParam = (prefix: string) =>
     id: z
       .string()
       .regex(new RegExp(`^${prefix}_[0-9a-z]{21}$`), `must be a ${prefix}_ id`)
-      .openapi({ param: { name: "id", in: "path" }, example: `${prefix}_0mia3k8x2abcdefghijklm` }),
+      .openapi({ param: { name: "id", in: "path" }, example: `${prefix}_0mia3k8x2abcdefghijkl` }),
   });
 
 export const resourceName = z

@@ -5,7 +5,7 @@ const config = z.record(z.string(), z.unknown());
 
 export const ConnectionSchema = z
   .object({
-    id: z.string().openapi({ example: "conn_0mia3k8x2abcdefghijklm" }),
+    id: z.string().openapi({ example: "conn_0mia3k8x2abcdefghijkl" }),
     name: z.string(),
     type: z.string().openapi({ example: "postgres" }),
     config: config.openapi({

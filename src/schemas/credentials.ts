@@ -5,7 +5,7 @@ const fieldMap = z.record(z.string().max(64), z.string().max(16384));
 
 export const CredentialSchema = z
   .object({
-    id: z.string().openapi({ example: "cred_0mia3k8x2abcdefghijklm" }),
+    id: z.string().openapi({ example: "cred_0mia3k8x2abcdefghijkl" }),
     name: z.string(),
     type: z.string().openapi({ description: "Connector type the credential is for", example: "postgres" }),
     method: z.string().openapi({ description: "Auth method of that connector", example: "password" }),

@@ -9,7 +9,7 @@ export const portableType = z.enum(PORTABLE).openapi("PortableType");
 const connId = z
   .string()
   .regex(/^conn_[0-9a-z]{21}$/, "must be a conn_ id")
-  .openapi({ example: "conn_0mia3k8x2abcdefghijklm" });
+  .openapi({ example: "conn_0mia3k8x2abcdefghijkl" });
 const name = z.string().min(1).max(1024);
 
 export const TestStepSchema = z

@@ -16,6 +16,7 @@ apiKeysRouter.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "listApiKeys",
     tags,
     security,
     middleware: admin,
@@ -33,6 +34,7 @@ apiKeysRouter.openapi(
   createRoute({
     method: "post",
     path: "/",
+    operationId: "createApiKey",
     tags,
     security,
     middleware: admin,
@@ -47,6 +49,7 @@ apiKeysRouter.openapi(
   createRoute({
     method: "delete",
     path: "/{id}",
+    operationId: "revokeApiKey",
     tags,
     security,
     middleware: admin,

@@ -32,6 +32,7 @@ connectionsRouter.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "listConnections",
     tags,
     security,
     summary: "List connections in your workspace",
@@ -52,6 +53,7 @@ connectionsRouter.openapi(
   createRoute({
     method: "post",
     path: "/",
+    operationId: "createConnection",
     tags,
     security,
     middleware: write,
@@ -75,6 +77,7 @@ connectionsRouter.openapi(
   createRoute({
     method: "get",
     path: "/{id}",
+    operationId: "getConnection",
     tags,
     security,
     summary: "Return one connection, including metadata and non-secret config",
@@ -95,6 +98,7 @@ connectionsRouter.openapi(
   createRoute({
     method: "put",
     path: "/{id}",
+    operationId: "updateConnection",
     tags,
     security,
     middleware: write,
@@ -116,6 +120,7 @@ connectionsRouter.openapi(
   createRoute({
     method: "delete",
     path: "/{id}",
+    operationId: "deleteConnection",
     tags,
     security,
     middleware: write,

@@ -27,6 +27,7 @@ credentialsRouter.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "listCredentials",
     tags,
     security,
     summary: "List credentials (secret values are never returned)",
@@ -46,6 +47,7 @@ credentialsRouter.openapi(
   createRoute({
     method: "post",
     path: "/",
+    operationId: "createCredential",
     tags,
     security,
     middleware: write,
@@ -68,6 +70,7 @@ credentialsRouter.openapi(
   createRoute({
     method: "post",
     path: "/re-encrypt",
+    operationId: "reencryptCredentials",
     tags,
     security,
     middleware: requireScope("admin"),
@@ -84,6 +87,7 @@ credentialsRouter.openapi(
   createRoute({
     method: "get",
     path: "/{id}",
+    operationId: "getCredential",
     tags,
     security,
     summary: "Get a credential: which secret fields are set and when they changed",
@@ -104,6 +108,7 @@ credentialsRouter.openapi(
   createRoute({
     method: "put",
     path: "/{id}",
+    operationId: "updateCredential",
     tags,
     security,
     middleware: write,
@@ -125,6 +130,7 @@ credentialsRouter.openapi(
   createRoute({
     method: "delete",
     path: "/{id}",
+    operationId: "deleteCredential",
     tags,
     security,
     middleware: write,

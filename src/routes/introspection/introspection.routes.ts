@@ -37,6 +37,7 @@ introspectionRouter.openapi(
   createRoute({
     method: "post",
     path: "/test",
+    operationId: "testConnectionSettings",
     tags,
     security,
     middleware: [requireScope("write"), warehouse],
@@ -52,6 +53,7 @@ introspectionRouter.openapi(
   createRoute({
     method: "post",
     path: "/test-query",
+    operationId: "runTestQuery",
     tags,
     security,
     middleware: [requireScope("write"), warehouse],
@@ -66,6 +68,7 @@ introspectionRouter.openapi(
   createRoute({
     method: "post",
     path: "/databricks/discover",
+    operationId: "discoverDatabricks",
     tags,
     security,
     middleware: warehouse,
@@ -83,6 +86,7 @@ introspectionRouter.openapi(
   createRoute({
     method: "get",
     path: "/tables",
+    operationId: "listTablesByQuery",
     tags,
     security,
     middleware: warehouse,
@@ -100,6 +104,7 @@ introspectionRouter.openapi(
   createRoute({
     method: "get",
     path: "/columns",
+    operationId: "listColumnsByQuery",
     tags,
     security,
     middleware: warehouse,
@@ -117,6 +122,7 @@ introspectionRouter.openapi(
   createRoute({
     method: "post",
     path: "/{id}/test",
+    operationId: "testConnection",
     tags,
     security,
     middleware: [requireScope("write"), warehouse],
@@ -131,6 +137,7 @@ introspectionRouter.openapi(
   createRoute({
     method: "get",
     path: "/{id}/catalogs",
+    operationId: "listCatalogs",
     tags,
     security,
     middleware: warehouse,
@@ -145,6 +152,7 @@ introspectionRouter.openapi(
   createRoute({
     method: "get",
     path: "/{id}/schemas",
+    operationId: "listSchemas",
     tags,
     security,
     middleware: warehouse,
@@ -159,6 +167,7 @@ introspectionRouter.openapi(
   createRoute({
     method: "get",
     path: "/{id}/tables",
+    operationId: "listTables",
     tags,
     security,
     middleware: warehouse,
@@ -173,6 +182,7 @@ introspectionRouter.openapi(
   createRoute({
     method: "get",
     path: "/{id}/columns",
+    operationId: "listColumns",
     tags,
     security,
     middleware: warehouse,
@@ -187,6 +197,7 @@ introspectionRouter.openapi(
   createRoute({
     method: "get",
     path: "/{id}/preview",
+    operationId: "previewRows",
     tags,
     security,
     middleware: warehouse,
@@ -201,6 +212,7 @@ introspectionRouter.openapi(
   createRoute({
     method: "get",
     path: "/{id}/files",
+    operationId: "listFiles",
     tags,
     security,
     middleware: warehouse,
@@ -222,6 +234,7 @@ introspectionRouter.openapi(
   createRoute({
     method: "get",
     path: "/{id}/cloud-schema",
+    operationId: "getCloudSchema",
     tags,
     security,
     middleware: warehouse,

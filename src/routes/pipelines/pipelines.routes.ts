@@ -19,6 +19,7 @@ pipelinesRouter.openapi(
   createRoute({
     method: "get",
     path: "/",
+    operationId: "listPipelines",
     tags,
     security,
     summary: "List pipelines",
@@ -38,6 +39,7 @@ pipelinesRouter.openapi(
   createRoute({
     method: "post",
     path: "/",
+    operationId: "createPipeline",
     tags,
     security,
     middleware: write,
@@ -57,6 +59,7 @@ pipelinesRouter.openapi(
   createRoute({
     method: "get",
     path: "/{id}",
+    operationId: "getPipeline",
     tags,
     security,
     summary: "Get a pipeline",
@@ -74,6 +77,7 @@ pipelinesRouter.openapi(
   createRoute({
     method: "put",
     path: "/{id}",
+    operationId: "updatePipeline",
     tags,
     security,
     middleware: write,
@@ -95,6 +99,7 @@ pipelinesRouter.openapi(
   createRoute({
     method: "delete",
     path: "/{id}",
+    operationId: "deletePipeline",
     tags,
     security,
     middleware: write,
