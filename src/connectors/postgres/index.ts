@@ -1,16 +1,25 @@
 import type { ConnectorDefinition } from "../types";
-import { unsupported } from "../errors";
+import { ConnectorError } from "../errors";
 import { postgresConfig, postgresCredentials, type PostgresConfig } from "./config";
+import { openSession } from "./session";
+import { transportHosts } from "./transport";
 
-// Operations arrive with the engine's own issue; until then every call is capability_not_supported.
+// PostgreSQL and Neon. Transport (see transport.ts): Neon's SQL-over-HTTP for Neon hosts or when
+// httpEndpoint is set (one request per call), otherwise the wire protocol through a WebSocket proxy.
 export const postgresConnector: ConnectorDefinition<PostgresConfig> = {
   type: "postgres",
   displayName: "Postgres",
-  capabilities: [],
+  capabilities: ["sql", "catalogs", "schemas", "tables", "columns", "preview"],
   config: postgresConfig,
   credentials: postgresCredentials,
-  hosts: () => [],
-  async open() {
-    throw unsupported("postgres", "connection tests");
+  hosts: (config) => transportHosts(config),
+  async open(config, credential, ctx) {
+    if (!credential || credential.method !== "password") {
+      throw new ConnectorError("invalid_request", "A Postgres connection needs a password credential (user and password)");
+    }
+    const user = credential.identity.user;
+    const password = credential.secrets.password;
+    if (!user || !password) throw new ConnectorError("invalid_request", "The credential needs a user and a password");
+    return openSession(config, user, password, ctx);
   },
 };

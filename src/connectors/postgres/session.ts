@@ -1,0 +1,111 @@
+import { ConnectorError } from "../errors";
+import type {
+  CatalogInfo, Column, ConnectorContext, ConnectorSession, Page, PageRequest, RowSet, SchemaInfo, TableInfo,
+  TableRef, TestResult,
+} from "../types";
+import { assertReadOnly, quoteIdent } from "../../sql/readonly";
+import type { PostgresConfig } from "./config";
+import { openHttpTransport } from "./http-transport";
+import * as catalog from "./introspect";
+import { buildRowSet, resolveTypes } from "./rowset";
+import { runTest } from "./test-steps";
+import { resolveTransport, type PgTarget, type PgTransport, type ResolvedTransport } from "./transport";
+import { openWebSocketTransport } from "./ws-transport";
+
+// One session per API call: transports are opened lazily (one per database touched) and closed in close().
+
+const WRAPPABLE = /^\(*\s*(select|with|values|table)\b/i;
+
+export function openSession(
+  config: PostgresConfig,
+  user: string,
+  password: string,
+  ctx: ConnectorContext,
+): ConnectorSession {
+  let resolved: ResolvedTransport | ConnectorError;
+  try {
+    resolved = resolveTransport(config);
+  } catch (err) {
+    resolved = err instanceof ConnectorError ? err : new ConnectorError("invalid_request", "Invalid Postgres configuration");
+  }
+  const transports = new Map<string, Promise<PgTransport>>();
+  const timeoutMs = (requested?: number) =>
+    Math.max(1, Math.min(requested ?? ctx.limits.statementTimeoutMs, ctx.limits.statementTimeoutMs, ctx.deadline - Date.now()));
+
+  const transportFor = (database = config.database): Promise<PgTransport> => {
+    if (resolved instanceof ConnectorError) return Promise.reject(resolved);
+    let t = transports.get(database);
+    if (!t) {
+      const target: PgTarget = { host: config.host, port: config.port, database, user, password };
+      const r = resolved;
+      t = r.kind === "http" ? Promise.resolve(openHttpTransport(r.endpoint, target, ctx)) : openWebSocketTransport(r.proxy, target, ctx);
+      transports.set(database, t);
+      t.catch(() => transports.delete(database));
+    }
+    return t;
+  };
+  const run = async (catalogName?: string) => ({ transport: await transportFor(catalogName || config.database), timeoutMs: timeoutMs() });
+  const clampPage = (p: PageRequest) => Math.max(1, Math.min(1000, Math.floor(p.limit) || 100));
+
+  async function readOnly(sql: string, database: string | undefined, maxRows: number, requestedTimeout?: number): Promise<RowSet> {
+    const started = Date.now();
+    const transport = await transportFor(database || config.database);
+    const ms = timeoutMs(requestedTimeout);
+    const result = await transport.query(sql, [], { readOnlyTransaction: true, timeoutMs: ms });
+    const types = await resolveTypes(result, transport, timeoutMs());
+    return buildRowSet(result, types, maxRows, ctx.limits.responseBytes, started);
+  }
+
+  return {
+    test(): Promise<TestResult> {
+      return runTest({
+        user,
+        database: config.database,
+        schema: config.schema ?? "public",
+        timeoutMs: timeoutMs(),
+        open: () => transportFor(),
+        transportKind: () => (resolved instanceof ConnectorError ? null : resolved.kind),
+      });
+    },
+    async listCatalogs(p: PageRequest): Promise<Page<CatalogInfo>> {
+      return catalog.listCatalogs(await run(), clampPage(p), p.cursor);
+    },
+    async listSchemas(args: { catalog?: string }, p: PageRequest): Promise<Page<SchemaInfo>> {
+      const db = args.catalog || config.database;
+      return catalog.listSchemas(await run(db), db, clampPage(p), p.cursor);
+    },
+    async listTables(args: { catalog?: string; schema?: string }, p: PageRequest): Promise<Page<TableInfo>> {
+      const db = args.catalog || config.database;
+      return catalog.listTables(await run(db), db, args.schema ?? config.schema, clampPage(p), p.cursor);
+    },
+    async listColumns(args: TableRef, p: PageRequest): Promise<Page<Column>> {
+      return catalog.listColumns(await run(args.catalog), args.schema, args.table, clampPage(p), p.cursor);
+    },
+    async preview(args: TableRef & { limit: number }): Promise<RowSet> {
+      const limit = Math.max(1, Math.min(Math.floor(args.limit) || ctx.limits.previewRows, ctx.limits.previewRows));
+      const sql = `SELECT * FROM ${quoteIdent(args.schema, "postgres")}.${quoteIdent(args.table, "postgres")} LIMIT ${limit + 1}`;
+      try {
+        return await readOnly(sql, args.catalog, limit);
+      } catch (err) {
+        if (err instanceof ConnectorError && err.detail.engineCode === "42P01") {
+          throw new ConnectorError("not_found", `Table ${args.schema}.${args.table} was not found`);
+        }
+        if (err instanceof ConnectorError && err.detail.engineCode === "3F000") {
+          throw new ConnectorError("not_found", `Schema ${args.schema} was not found`);
+        }
+        throw err;
+      }
+    },
+    async query(args: { sql: string; maxRows: number; timeoutMs: number }): Promise<RowSet> {
+      const statement = assertReadOnly(args.sql, "postgres").replace(/;+\s*$/, "");
+      const maxRows = Math.max(1, Math.min(Math.floor(args.maxRows) || ctx.limits.queryRows, ctx.limits.queryRows));
+      const sql = WRAPPABLE.test(statement) ? `SELECT * FROM (\n${statement}\n) AS q LIMIT ${maxRows + 1}` : statement;
+      return readOnly(sql, undefined, maxRows, args.timeoutMs);
+    },
+    async close(): Promise<void> {
+      const all = [...transports.values()];
+      transports.clear();
+      await Promise.all(all.map((t) => t.then((x) => x.close()).catch(() => {})));
+    },
+  };
+}

