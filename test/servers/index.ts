@@ -4,7 +4,9 @@ export type Started = { addresses: Record<string, string>; stop: () => Promise<v
 type Starter = (shared: Record<string, string>) => Promise<Started>;
 
 const STARTERS: Array<[string, () => Promise<{ start: Starter }>]> = [
-  // ["postgres", () => import("./postgres")],
+  ["postgres", () => import("./postgres")],
+  ["wsProxy", () => import("./ws-proxy")],
+  ["neonHttp", () => import("./neon-http")],
 ];
 
 export async function startAll(): Promise<Started> {
