@@ -64,7 +64,7 @@ const SIDE_EFFECT_FUNCTIONS: Record<SqlDialect, NameRule> = {
 
 const isSideEffectFunction = (name: string, dialect: SqlDialect) => {
   const rule = SIDE_EFFECT_FUNCTIONS[dialect];
-  const lower = name.toLowerCase();
+  const lower = name.toUpperCase().toLowerCase();
   return rule.exact.has(lower) || rule.prefixes.some((p) => lower.startsWith(p));
 };
 

@@ -8,7 +8,7 @@ import { ConnectorError } from "../connectors/errors";
 export type SqlDialect = "postgres" | "snowflake" | "databricks";
 
 export type TokenKind =
-  | "word" // unquoted identifier or keyword; `value` is lower-cased
+  | "word" // unquoted identifier or keyword; `value` is case-folded (upper- then lower-cased)
   | "qident" // quoted identifier; `value` is the decoded name
   | "string" // any string literal (quotes, E'', dollar quotes, raw strings)
   | "number"
@@ -119,6 +119,7 @@ export function tokenize(sql: string, opts: LexOptions): Token[] {
     // A line break that engines might not agree on (a lone CR, VT, FF, NEL, LS, PS) inside a line
     // comment is refused: it could end the comment for the engine but not for us, or the reverse.
     if ((c === "-" && next === "-") || (dialect === "snowflake" && c === "/" && next === "/")) {
+      const open = i;
       while (i < n && sql[i] !== "\n") {
         const d = sql[i]!;
         if (d === "\r") {
@@ -129,6 +130,11 @@ export function tokenize(sql: string, opts: LexOptions): Token[] {
           throw refuse("A line comment contains an unusual line break; use \\n");
         }
         i++;
+      }
+      // Spark continues a line comment onto the next line after a trailing backslash; refuse that
+      // where the engine is not known to ignore it.
+      if (dialect !== "postgres" && i < n && i > open && sql[i - 1] === "\\") {
+        throw refuse("A line comment must not end with a backslash");
       }
       continue;
     }
@@ -237,7 +243,9 @@ export function tokenize(sql: string, opts: LexOptions): Token[] {
       }
       let k = i + 1;
       while (k < n && isIdentPart(sql[k]!, dialect)) k++;
-      push("word", sql.slice(i, k).toLowerCase(), i, k);
+      // Upper-casing first folds the characters some engines' case-insensitive lexers fold into ASCII
+      // (Spark upper-cases with Java's Character.toUpperCase: "ınsert" reads as INSERT).
+      push("word", sql.slice(i, k).toUpperCase().toLowerCase(), i, k);
       continue;
     }
 

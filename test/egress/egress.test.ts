@@ -160,3 +160,59 @@ describe("assertUrlAllowed", () => {
     expect(() => assertUrlAllowed("http://[0:0:0:0:0:0:0:1]:80/", v6)).not.toThrow();
   });
 });
+
+describe("classifyHost: every spelling of an IPv4 address classifies like the address", () => {
+  const dotted = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+  const hex16 = (n: number) => `${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
+  // Addresses from every interesting block plus random ones.
+  const samples: number[] = [];
+  for (const first of [0, 10, 100, 127, 169, 172, 192, 198, 203, 224, 240, 255, 1, 8, 45, 99, 128, 223]) {
+    for (const second of [0, 16, 31, 32, 64, 88, 127, 128, 168, 254, 255]) {
+      samples.push(((first << 24) | (second << 16) | 0x0101) >>> 0);
+    }
+  }
+  let seed = 0x2f6b3a1d;
+  for (let i = 0; i < 200; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    samples.push(seed);
+  }
+
+  it("decimal, hex, octal and short forms agree with the dotted form", () => {
+    for (const n of samples) {
+      const expected = classifyHost(dotted(n));
+      const a = n >>> 24;
+      const rest = n & 0xffffff;
+      const spellings = [
+        String(n),
+        `0x${n.toString(16)}`,
+        `0${n.toString(8)}`,
+        `${a}.${rest}`,
+        `0x${a.toString(16)}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.0${(n & 255).toString(8)}`,
+        `${dotted(n)}.`,
+      ];
+      for (const s of spellings) expect(classifyHost(s), `${s} vs ${dotted(n)}`).toBe(expected);
+    }
+  });
+
+  it("IPv4-mapped, IPv4-compatible, NAT64 and 6to4 forms agree with the embedded address", () => {
+    for (const n of samples) {
+      const expected = classifyHost(dotted(n));
+      for (const s of [`::ffff:${dotted(n)}`, `[::ffff:${hex16(n)}]`, `64:ff9b::${dotted(n)}`, `2002:${hex16(n)}::1`]) {
+        expect(classifyHost(s), `${s} vs ${dotted(n)}`).toBe(expected);
+      }
+      // IPv4-compatible ::a.b.c.d: the unspecified and loopback addresses are private whatever they embed.
+      expect(classifyHost(`::${dotted(n)}`)).toBe(n <= 1 ? "private" : expected);
+    }
+  });
+
+  it("the samples cover both classes", () => {
+    const classes = new Set(samples.map((n) => classifyHost(dotted(n))));
+    expect(classes).toEqual(new Set(["public", "private"]));
+  });
+
+  it("IDNA and percent-encoded spellings of private names are private", () => {
+    for (const host of ["\u24db\u24de\u24d2\u24d0\u24db\u24d7\u24de\u24e2\u24e3", "localhost%2e", "%6c%6f%63%61%6c%68%6f%73%74", "LOCALHOST\u3002"]) {
+      expect(classifyHost(host), host).toBe("private");
+    }
+  });
+});

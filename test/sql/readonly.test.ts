@@ -126,6 +126,14 @@ describe("assertReadOnly: statement boundaries", () => {
     expect(assertReadOnly("SELECT 1 -- x\r\n+ 2", "postgres")).toBe("SELECT 1 -- x\r\n+ 2");
   });
 
+  it("refuses a line comment ending in a backslash where the engine may continue it (Spark)", () => {
+    const sql = "SELECT 1 -- note \\\n' ; DELETE FROM t; --'";
+    for (const d of ["snowflake", "databricks"] as const) expect(refusal(sql, d).message).toMatch(/backslash/);
+    // Postgres never continues comments: there the second line is a string literal, not a statement.
+    expect(assertReadOnly(sql, "postgres")).toBe(sql);
+    expect(assertReadOnly("SELECT 1 -- ends with a backslash \\", "databricks")).toBe("SELECT 1");
+  });
+
   it("refuses unbalanced parentheses (a stray ')' could close a wrapper)", () => {
     expect(refusal("SELECT 1) UNION (SELECT 2", "postgres").message).toMatch(/unbalanced/);
     expect(refusal("(SELECT 1", "postgres").message).toMatch(/unclosed/);
@@ -292,6 +300,12 @@ describe("assertReadOnly: forbidden keywords anywhere outside strings and quoted
   it("splits on any Unicode space so a keyword cannot hide next to one", () => {
     expect(refusal("SELECT 1 FROM t WHERE\u00a0delete = 1", "snowflake").message).toMatch(/keyword DELETE/);
     expect(refusal("SELECT\u3000* INTO t2 FROM t", "postgres").message).toMatch(/keyword INTO/);
+  });
+
+  it("folds case the way Unicode-aware lexers do (dotless i, long s)", () => {
+    expect(refusal("SELECT 1 FROM t WHERE \u0131nsert = 1", "databricks").message).toMatch(/keyword INSERT/);
+    expect(refusal("SELECT 1 FROM t WHERE \u017Fet = 1", "databricks").message).toMatch(/keyword SET/);
+    expect(refusal("SELECT \u0131nto FROM t", "postgres").message).toMatch(/keyword INTO/);
   });
 
   it("allows the read-only uses of START and GET in snowflake", () => {
