@@ -152,7 +152,9 @@ function checkReading(sql: string, opts: LexOptions): { start: number; end: numb
 }
 
 const describeReading = (opts: LexOptions, primary: LexOptions) =>
-  opts.backslashInStrings !== primary.backslashInStrings
+  opts === primary
+    ? "once trimmed"
+    : opts.backslashInStrings !== primary.backslashInStrings
     ? "if backslashes escape quotes in strings (standard_conforming_strings off)"
     : opts.nestedComments
       ? "if block comments nest"
@@ -174,7 +176,22 @@ export function assertReadOnly(sql: string, dialect: SqlDialect): string {
       throw refuse(`The query would be read differently ${describeReading(opts, primary!)}: ${err.message}`);
     }
   }
-  return sql.slice(span.start, span.end);
+  // The trimmed text must be read the same way, in full, by every reading: otherwise trimming could
+  // leave, say, a comment open for an engine that reads it differently.
+  const statement = sql.slice(span.start, span.end);
+  for (const opts of [primary!, ...others]) {
+    let again: { start: number; end: number };
+    try {
+      again = checkReading(statement, opts);
+    } catch (err) {
+      if (!(err instanceof ConnectorError)) throw err;
+      throw refuse(`The query would be read differently ${describeReading(opts, primary!)}: ${err.message}`);
+    }
+    if (again.start !== 0 || again.end !== statement.length) {
+      throw refuse(`The query would be read differently ${describeReading(opts, primary!)}`);
+    }
+  }
+  return statement;
 }
 
 const refuseNul = (s: string, what: string) => {

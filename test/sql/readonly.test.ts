@@ -159,6 +159,14 @@ describe("assertReadOnly: readings that engines might disagree on", () => {
     }
   });
 
+  it("refuses text whose trimmed form another reading would see differently", () => {
+    // Not nested: "SELECT 1 /* /* */ 2", then ";" and a line comment. Nested: one comment to the end.
+    // Trimmed, the nested reading would be left with an open comment.
+    for (const d of ["snowflake", "databricks"] as const) {
+      expect(refusal("SELECT 1 /* /* */ 2 ; -- */", d).message).toMatch(/read differently/);
+    }
+  });
+
   it("every dialect has its primary reading first and at least one alternative", () => {
     for (const d of DIALECTS) {
       const variants = lexVariants(d);
