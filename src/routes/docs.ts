@@ -15,8 +15,11 @@ details.op summary{cursor:pointer;padding:10px 14px;display:flex;gap:12px;align-
 .p{font-family:monospace}.body{padding:4px 16px 14px}table{border-collapse:collapse;width:100%}
 td,th{border-bottom:1px solid #eef0f4;padding:4px 8px;text-align:left;vertical-align:top;font-size:14px}
 pre{background:#f1f3f6;padding:8px;overflow:auto;font-size:12px}
+.try input,.try textarea{font:13px monospace;width:100%;box-sizing:border-box;margin:2px 0}
+.try button{margin-top:6px;padding:6px 14px}#auth{width:min(640px,90%);font:13px monospace}
 </style></head><body>
-<header><h1>Connections API</h1><div id="desc"></div></header>
+<header><h1>Connections API</h1><div id="desc"></div>
+<label>Bearer token for "Try it": <input id="auth" placeholder="cak_... or a JWT" autocomplete="off"></label></header>
 <main id="root"><p>Loading /openapi.json ...</p></main>
 <script>
 const esc=(s)=>String(s??"").replace(/[&<>"]/g,(c)=>({"&":"&amp;","<":"&lt;",">":"&gt;","\\"":"&quot;"}[c]));
@@ -43,9 +46,19 @@ fetch("/openapi.json").then((r)=>r.json()).then((doc)=>{
    if(body)html+='<h4>Request body</h4><pre>'+esc(shape(doc,body.schema,0))+'</pre>';
    html+='<h4>Responses</h4><table>';
    for(const [code,r] of Object.entries(op.responses||{})){const ct=r.content&&Object.values(r.content)[0];html+='<tr><td>'+code+'</td><td>'+esc(r.description)+'</td><td><code>'+esc(ct?shape(doc,ct.schema,0):"")+'</code></td></tr>';}
-   html+='</table></div></details>';}
+   html+='</table>';
+   const ps=(op.parameters||[]).filter((p)=>p.in==="path"||p.in==="query");
+   html+='<form class="try"><h4>Try it</h4>'+ps.map((p)=>'<label>'+esc(p.name)+' ('+p.in+')<input name="'+esc(p.in+":"+p.name)+'"></label>').join("")+(body?'<label>JSON body<textarea name="body" rows="5">'+esc(JSON.stringify(body.schema&&ref(doc,body.schema).example||{},null,2))+'</textarea></label>':"")+'<button>Send</button><pre class="out" hidden></pre></form>';
+   html+='</div></details>';}
   html+='</section>';}
  document.getElementById("root").innerHTML=html;
+ for(const form of document.querySelectorAll("form.try"))form.addEventListener("submit",async(ev)=>{ev.preventDefault();
+  const d=form.closest("details.op");let path=d.dataset.path;const q=new URLSearchParams();const fd=new FormData(form);
+  for(const [k,v] of fd.entries()){if(k==="body"||v==="")continue;const [where,name]=k.split(":");if(where==="path")path=path.replace("{"+name+"}",encodeURIComponent(v));else q.append(name,v);}
+  const headers={};const tok=document.getElementById("auth").value.trim();if(tok)headers.authorization="Bearer "+tok;
+  const init={method:d.dataset.method.toUpperCase(),headers};if(fd.get("body")){headers["content-type"]="application/json";init.body=fd.get("body");}
+  const out=form.querySelector(".out");out.hidden=false;out.textContent="...";
+  try{const r=await fetch(path+(q.size?"?"+q:""),init);out.textContent=r.status+" "+r.statusText+"\n"+await r.text();}catch(e){out.textContent=String(e);}});
  document.body.dataset.ready="true";
 }).catch((e)=>{document.getElementById("root").textContent="Could not load /openapi.json: "+e;});
 </script></body></html>`;
