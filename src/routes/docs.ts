@@ -58,7 +58,7 @@ fetch("/openapi.json").then((r)=>r.json()).then((doc)=>{
   const headers={};const tok=document.getElementById("auth").value.trim();if(tok)headers.authorization="Bearer "+tok;
   const init={method:d.dataset.method.toUpperCase(),headers};if(fd.get("body")){headers["content-type"]="application/json";init.body=fd.get("body");}
   const out=form.querySelector(".out");out.hidden=false;out.textContent="...";
-  try{const r=await fetch(path+(q.size?"?"+q:""),init);out.textContent=r.status+" "+r.statusText+"\n"+await r.text();}catch(e){out.textContent=String(e);}});
+  try{const r=await fetch(path+(q.size?"?"+q:""),init);out.textContent=r.status+" "+r.statusText+"\\n"+await r.text();}catch(e){out.textContent=String(e);}});
  document.body.dataset.ready="true";
 }).catch((e)=>{document.getElementById("root").textContent="Could not load /openapi.json: "+e;});
 </script></body></html>`;
