@@ -34,7 +34,7 @@ export function workspace(label: string) {
     if (!res.ok) throw new Error(`control ${path}: ${res.status}`);
     return res.json();
   };
-  const stats = async (): Promise<Stats> => (await fetch(`${endpoint}/__test/stats`)).json();
+  const stats = async (): Promise<Stats> => (await (await fetch(`${endpoint}/__test/stats`)).json()) as Stats;
   return {
     scope,
     endpoint,
@@ -44,7 +44,6 @@ export function workspace(label: string) {
     control: (c: Record<string, unknown>) => post("control", c),
     expireTokens: () => post("expire-tokens"),
     stats,
-    statementState: async (id: string) => (await (await fetch(`${endpoint}/__test/statements/${id}`)).json()).state as string | null,
     async open(
       credential: ResolvedCredential | null = pat,
       opts: { timeoutMs?: number; config?: Partial<DatabricksConfig>; limits?: Parameters<typeof clampLimits>[0] } = {},

@@ -34,6 +34,8 @@ export class CatalogDb {
   constructor(params: PgParams, readonly catalog: string) {
     // Every value comes back as PostgreSQL text (UTC, ISO dates); the server renders Databricks strings.
     this.pool = new pg.Pool({ ...params, database: catalog, max: 6, options: "-c TimeZone=UTC -c DateStyle=ISO,YMD" });
+    // An idle connection dropped by the server (shutdown) is not a crash.
+    this.pool.on("error", () => {});
   }
 
   private async loadTypes(): Promise<Map<number, PgTypeRow>> {

@@ -83,7 +83,8 @@ class HttpError extends Error {
 const apiError = (status: number, code: string, message: string) => new HttpError(status, { error_code: code, message });
 const fromUc = (e: UcError) => new HttpError(e.status, e.body);
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+// Unref'd: a pending wait_timeout must not keep the test process alive.
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 export async function start(shared: Record<string, string>): Promise<Started> {
   const params = pgParams(shared);
@@ -407,7 +408,13 @@ export async function start(shared: Record<string, string>): Promise<Started> {
       count("token");
       return tokenEndpoint(req, body, scope);
     }
-    const access = authenticate(req, scope);
+    let access: "full" | "none";
+    try {
+      access = authenticate(req, scope);
+    } catch (err) {
+      count("unauthenticated");
+      throw err;
+    }
     const denied = () => apiError(403, "PERMISSION_DENIED", `User does not have CAN_USE permission on warehouse ${WAREHOUSE_ID}.`);
 
     if (path === "/api/2.0/sql/warehouses" && method === "GET") {

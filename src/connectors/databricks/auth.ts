@@ -18,6 +18,8 @@ export type Auth = {
 
 type Cached = { token: string; refreshAt: number };
 const TOKEN_CACHE = new Map<string, Cached>();
+// One token request at a time per client: parallel calls (discover) wait for the same answer.
+const IN_FLIGHT = new Map<string, Promise<Cached>>();
 const TOKEN_CACHE_MAX = 200;
 const REFRESH_MARGIN_MS = 60_000;
 
@@ -46,10 +48,19 @@ export function createAuth(base: string, credential: ResolvedCredential | null):
         const k = await cacheKey();
         const hit = TOKEN_CACHE.get(k);
         if (hit && hit.refreshAt > Date.now()) return `Bearer ${hit.token}`;
-        const token = await requestToken(fetch, base, clientId, clientSecret, secrets);
-        if (TOKEN_CACHE.size >= TOKEN_CACHE_MAX) TOKEN_CACHE.delete(TOKEN_CACHE.keys().next().value!);
-        TOKEN_CACHE.set(k, token);
-        secrets.push(token.token);
+        let pending = IN_FLIGHT.get(k);
+        if (!pending) {
+          pending = requestToken(fetch, base, clientId, clientSecret, secrets)
+            .then((token) => {
+              if (TOKEN_CACHE.size >= TOKEN_CACHE_MAX) TOKEN_CACHE.delete(TOKEN_CACHE.keys().next().value!);
+              TOKEN_CACHE.set(k, token);
+              return token;
+            })
+            .finally(() => IN_FLIGHT.delete(k));
+          IN_FLIGHT.set(k, pending);
+        }
+        const token = await pending;
+        if (!secrets.includes(token.token)) secrets.push(token.token);
         return `Bearer ${token.token}`;
       },
     };
