@@ -22,6 +22,7 @@ const BY_SQLSTATE: Record<string, ConnectorErrorCode> = {
   "42501": "permission_denied",
   "57014": "timeout",
   "25006": "invalid_request",
+  "25001": "invalid_request",
   "0A000": "invalid_request",
   "42601": "invalid_request",
   "53300": "rate_limited",

@@ -7,7 +7,7 @@ import { withTimeout, type PgResult, type PgTarget, type PgTransport, type Query
 // The Neon driver's WebSocket Client (the PostgreSQL wire protocol tunnelled through a WebSocket-to-TCP
 // proxy). One connection per session. Session defaults: read-only transactions, UTC, ISO dates, hex
 // bytea, and a statement timeout. User SQL runs as BEGIN READ ONLY + timeout, the statement (extended
-// protocol, so a second statement cannot ride along), ROLLBACK.
+// protocol, so a second statement cannot ride along), then a (deferred) ROLLBACK.
 
 const TEXT_TYPES = { getTypeParser: () => (value: string) => value };
 
@@ -74,13 +74,23 @@ export async function openWebSocketTransport(
   }
 
   let statementNo = 0;
-  const run = async (config: { text: string; values?: unknown[]; name?: string }, what: string): Promise<RawResult> =>
-    (await withTimeout(
-      client.query({ ...config, rowMode: "array" } as never) as unknown as Promise<RawResult>,
-      remaining(),
-      what,
-      end,
-    )) as RawResult;
+  // A read-only transaction is left open after its statement and rolled back lazily: by the next
+  // BEGIN (same message), or by the server when close() ends the connection. Catalog queries that
+  // follow simply run inside it (it is read-only) unless it failed. This saves the ROLLBACK round trip.
+  let tx: "none" | "open" | "failed" = "none";
+  const run = async (config: { text: string; values?: unknown[]; name?: string }, what: string): Promise<RawResult> => {
+    try {
+      return (await withTimeout(
+        client.query({ ...config, rowMode: "array" } as never) as unknown as Promise<RawResult>,
+        remaining(),
+        what,
+        end,
+      )) as RawResult;
+    } catch (err) {
+      if (tx !== "none") tx = "failed";
+      throw err;
+    }
+  };
 
   return {
     kind: "websocket",
@@ -92,14 +102,17 @@ export async function openWebSocketTransport(
         if (opts.readOnlyTransaction) {
           const ms = Math.max(1, Math.floor(opts.timeoutMs));
           // The SELECT takes the transaction's snapshot, so the statement cannot switch it to read-write.
-          await run({ text: `BEGIN READ ONLY; SELECT set_config('statement_timeout', '${ms}', true)` }, "Starting the transaction");
-          try {
-            // A named statement forces the extended protocol, which accepts exactly one statement.
-            result = await run({ text: sql, values, name: values.length ? undefined : `ro_${++statementNo}` }, "The statement");
-          } finally {
-            if (!closed) await run({ text: "ROLLBACK" }, "Ending the transaction").catch(() => end());
-          }
+          const begin = `BEGIN READ ONLY; SELECT set_config('statement_timeout', '${ms}', true)`;
+          const text = tx === "none" ? begin : `ROLLBACK; ${begin}`;
+          tx = "open";
+          await run({ text }, "Starting the transaction");
+          // A named statement forces the extended protocol, which accepts exactly one statement.
+          result = await run({ text: sql, values, name: values.length ? undefined : `ro_${++statementNo}` }, "The statement");
         } else {
+          if (tx === "failed") {
+            await run({ text: "ROLLBACK" }, "Ending the transaction");
+            tx = "none";
+          }
           result = await run({ text: sql, values }, "The statement");
         }
       } catch (err) {
