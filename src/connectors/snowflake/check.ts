@@ -36,7 +36,11 @@ export async function runTest(client: SnowflakeClient, config: SnowflakeConfig, 
   } catch (err) {
     if (!(err instanceof ConnectorError)) throw err;
     const code = err.detail.engineCode ?? err.code;
-    if (CONNECT_FAILURES.has(err.code)) {
+    if (client.roundTrips === 0 && err.code === "auth_failed") {
+      // The credential could not even be turned into a token (bad key, wrong passphrase).
+      step("connect", "skipped", "Not attempted: the credential could not be used.");
+      step("authenticate", "failed", err.message, code);
+    } else if (CONNECT_FAILURES.has(err.code)) {
       step("connect", "failed", err.message, code);
     } else if (err.code === "auth_failed") {
       step("connect", "passed", `Reached ${host}.`);

@@ -128,7 +128,8 @@ export class SnowflakeClient {
       }
       if (RETRYABLE.has(res.status) && attempt + 1 < RETRY.attempts) {
         const ra = retryAfterMs(res);
-        if (ra !== undefined && Date.now() + Math.min(ra, RETRY.retryAfterCapMs) >= until) throw this.fail(res, json);
+        // Honour Retry-After; when it asks for longer than we may wait, give up and pass it on.
+        if (ra !== undefined && (ra > RETRY.retryAfterCapMs || Date.now() + ra >= until)) throw this.fail(res, json);
         const waited = await this.backoff(attempt, ra, until);
         if (!waited) throw this.fail(res, json);
         continue;
@@ -141,7 +142,7 @@ export class SnowflakeClient {
   private async backoff(attempt: number, retryAfter: number | undefined, until: number): Promise<boolean> {
     const exp = Math.min(RETRY.capMs, RETRY.baseMs * 2 ** attempt);
     const jittered = exp / 2 + Math.random() * (exp / 2);
-    const wait = retryAfter !== undefined ? Math.min(Math.max(retryAfter, jittered), RETRY.retryAfterCapMs) : jittered;
+    const wait = retryAfter !== undefined ? Math.max(retryAfter, Math.min(jittered, RETRY.capMs)) : jittered;
     if (Date.now() + wait >= until) return false;
     await sleep(wait, this.ctx.signal);
     return true;
@@ -164,7 +165,8 @@ export class SnowflakeClient {
     const requestId = crypto.randomUUID();
     const body: Record<string, unknown> = {
       statement,
-      timeout: Math.max(1, Math.floor((hardDeadline - started) / 1000)),
+      // Snowflake's own statement timeout backs up our cancel; ours fires first (it runs `reserve` early).
+      timeout: Math.max(1, Math.ceil((hardDeadline - started) / 1000)),
       parameters: { MULTI_STATEMENT_COUNT: "1" },
     };
     const database = opts.database ?? this.config.database;
