@@ -92,8 +92,14 @@ describe.each(MODES)("read-only enforcement over %s", (mode) => {
   it("the session stays usable after a refused statement", async () => {
     await withSession(mode, async (s) => {
       await expect(s.query!({ sql: "SELECT 1/0", maxRows: 1, timeoutMs: 5000 })).rejects.toMatchObject({ code: "upstream_error" });
+      // Catalog calls after a failed statement (WebSocket: the failed transaction is rolled back first).
+      await expect(s.query!({ sql: "SELECT 1/0", maxRows: 1, timeoutMs: 5000 })).rejects.toMatchObject({ code: "upstream_error" });
+      expect((await s.listTables!({ schema: "sales" }, { limit: 10 })).data).toHaveLength(4);
       const rs = await s.query!({ sql: "SELECT 2 AS two", maxRows: 1, timeoutMs: 5000 });
       expect(rs.rows).toEqual([[2]]);
+      // Catalog calls after a successful one run inside the still-open read-only transaction.
+      expect((await s.listColumns!({ schema: "public", table: "t" }, { limit: 10 })).data).toHaveLength(2);
+      expect((await s.query!({ sql: "SHOW transaction_read_only", maxRows: 1, timeoutMs: 5000 })).rows).toEqual([["on"]]);
     });
   });
 });
