@@ -7,6 +7,7 @@ const STARTERS: Array<[string, () => Promise<{ start: Starter }>]> = [
   ["postgres", () => import("./postgres")],
   ["wsProxy", () => import("./ws-proxy")],
   ["neonHttp", () => import("./neon-http")],
+  ["s3", () => import("./s3")],
 ];
 
 export async function startAll(): Promise<Started> {

@@ -1,16 +1,38 @@
-import type { ConnectorDefinition } from "../types";
 import { unsupported } from "../errors";
+import type { ConnectorDefinition, ConnectorSession } from "../types";
+import { S3Client, resolveEndpoint } from "./client";
 import { s3Config, s3Credentials, type S3Config } from "./config";
+import { listFiles } from "./list";
+import { preview } from "./preview";
+import { inferFileSchema } from "./schema";
+import { testConnection } from "./test";
 
-// Operations arrive with the engine's own issue; until then every call is capability_not_supported.
+// S3 and S3-compatible object storage (R2, GCS interoperability, MinIO, ...): browse objects, infer
+// file schemas (Parquet from the footer, CSV/TSV/NDJSON/JSON from a 64 KB sample) and preview rows.
+// SQL and catalog introspection are not capabilities of object storage.
 export const s3Connector: ConnectorDefinition<S3Config> = {
   type: "s3",
   displayName: "S3-compatible object storage",
-  capabilities: [],
+  capabilities: ["files", "fileSchema", "preview"],
   config: s3Config,
   credentials: s3Credentials,
-  hosts: () => [],
-  async open() {
-    throw unsupported("s3", "connection tests");
+  hosts: (config) => [resolveEndpoint(config).host],
+  async open(config, credential, ctx): Promise<ConnectorSession> {
+    const client = new S3Client(config, credential, ctx);
+    const no = (operation: string) => async () => {
+      throw unsupported("s3", operation);
+    };
+    return {
+      test: () => testConnection(client),
+      listFiles: (args, page) => listFiles(client, args, page),
+      inferFileSchema: (args) => inferFileSchema(client, args),
+      preview: (args) => preview(client, ctx, { table: args.table, limit: args.limit }),
+      listCatalogs: no("listing catalogs"),
+      listSchemas: no("listing schemas"),
+      listTables: no("listing tables"),
+      listColumns: no("listing columns"),
+      query: no("SQL queries"),
+      discover: no("discovery"),
+    };
   },
 };
