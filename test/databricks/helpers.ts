@@ -44,6 +44,7 @@ export function workspace(label: string) {
     control: (c: Record<string, unknown>) => post("control", c),
     expireTokens: () => post("expire-tokens"),
     stats,
+    statements: async () => (await (await fetch(`${endpoint}/__test/statements`)).json()) as Array<{ id: string; state: string }>,
     async open(
       credential: ResolvedCredential | null = pat,
       opts: { timeoutMs?: number; config?: Partial<DatabricksConfig>; limits?: Parameters<typeof clampLimits>[0] } = {},

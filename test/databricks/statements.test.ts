@@ -161,6 +161,7 @@ describe("databricks connector: SQL statements", () => {
     expect(trips.cancel).toBe(1);
     expect(trips.execute).toBe(1);
     expect(trips.get).toBeGreaterThanOrEqual(1);
+    expect((await w.statements()).map((st) => st.state)).toEqual(["CANCELED"]);
   });
 
   it("sends wait_timeout within the API's rules and the server rejects anything else", async () => {

@@ -127,6 +127,8 @@ export async function seed(params: PgParams): Promise<void> {
       if (exists.rows[0]?.done) continue;
       await admin.query(`DROP DATABASE IF EXISTS "${cat.name}"`);
       await admin.query(`CREATE DATABASE "${cat.name}"`);
+      // Only the contract server (superuser) connects: other suites listing databases do not see these.
+      await admin.query(`REVOKE CONNECT ON DATABASE "${cat.name}" FROM PUBLIC`);
       const db = new pg.Client({ ...params, database: cat.name });
       await db.connect();
       try {

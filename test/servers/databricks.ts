@@ -489,6 +489,9 @@ export async function start(shared: Record<string, string>): Promise<Started> {
       return { expired: scope.tokens.size };
     }
     if (path === "/__test/violations") return { validated: validatedCount, violations };
+    if (path === "/__test/statements") {
+      return [...statements.values()].filter((st) => st.scope === scope).map((st) => ({ id: st.id, state: st.state }));
+    }
     const m = /^\/__test\/statements\/([^/]+)$/.exec(path);
     if (m) {
       const st = statements.get(m[1]!);
