@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { mkdtemp, readFile, rm, chmod } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -66,7 +67,23 @@ export async function start(): Promise<Started> {
       logs.push(String(m));
     },
   });
+  // If the test run is killed before its teardown, take the server and its data dir down with it.
+  const onExit = () => {
+    const pid = (server as unknown as { process?: { pid?: number } }).process?.pid;
+    try {
+      if (pid) process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // best effort
+    }
+  };
+  process.once("exit", onExit);
   const stopAll = async () => {
+    process.removeListener("exit", onExit);
     await server.stop().catch(() => {});
     await rm(dir, { recursive: true, force: true }).catch(() => {});
   };

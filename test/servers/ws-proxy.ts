@@ -36,8 +36,8 @@ const { WebSocketServer } = createRequire(import.meta.url)("ws") as { WebSocketS
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function toBuffer(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
+  if (Buffer.isBuffer(data)) return data as Buffer;
   return Buffer.from(data as ArrayBuffer);
 }
 
