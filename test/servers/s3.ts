@@ -6,15 +6,16 @@
 //     then answered with 403 AccessDenied,
 //   - fills in what s3rver lacks and real S3 does: suffix ranges (`bytes=-N`), 416 for ranges on an
 //     empty object, and `encoding-type=url` in ListObjectsV2 responses.
-// Fixtures are generated here at setup (Parquet through hyparquet-writer, CSV/JSON/gzip in Node) and
-// cached in the temp directory between runs; nothing binary is committed.
+// Fixtures are generated here at setup (Parquet through hyparquet-writer, CSV/JSON/gzip in Node) into
+// an s3rver store cached in the temp directory (keyed by this file's hash); nothing binary is committed.
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 import { AwsClient } from "aws4fetch";
 import { parquetWriteBuffer } from "hyparquet-writer";
@@ -54,8 +55,8 @@ export async function start(): Promise<{ addresses: Record<string, string>; stop
   AWSAccount.DUMMY_ACCOUNT.createKeyPair(S3_DENIED_ACCESS_KEY_ID, S3_DENIED_SECRET_ACCESS_KEY);
   const denied = new Set([S3_DENIED_ACCESS_KEY_ID]);
 
-  const directory = path.join(os.tmpdir(), `s3rver-${process.pid}-${randomBytes(4).toString("hex")}`);
-  mkdirSync(directory, { recursive: true });
+  const t0 = Date.now();
+  const { directory, count: fixtureCount } = await fixtureStore(S3rver);
   const s3rver = new S3rver({
     address: "127.0.0.1",
     port: 0,
@@ -221,30 +222,7 @@ export async function start(): Promise<{ addresses: Record<string, string>; stop
   await new Promise<void>((resolve) => stats.listen(0, "127.0.0.1", resolve));
   const statsUrl = `http://127.0.0.1:${(stats.address() as AddressInfo).port}`;
 
-  // ---- fixtures -------------------------------------------------------------------------------
-  const t0 = Date.now();
-  const files = fixtureFiles();
-  const writer = new AwsClient({
-    accessKeyId: S3_ACCESS_KEY_ID,
-    secretAccessKey: S3_SECRET_ACCESS_KEY,
-    service: "s3",
-    region: "us-east-1",
-    retries: 0,
-  });
-  const upstreamEndpoint = `http://127.0.0.1:${upstreamPort}`;
-  const queue = [...files];
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      for (let f = queue.shift(); f; f = queue.shift()) {
-        const url = `${upstreamEndpoint}/${BUCKET}/${encodeKey(f.key)}`;
-        const body = typeof f.body === "function" ? f.body() : f.body;
-        const r = await writer.fetch(url, { method: "PUT", body });
-        if (!r.ok) throw new Error(`fixture upload ${f.key} failed: ${r.status} ${await r.text()}`);
-        await r.arrayBuffer();
-      }
-    }),
-  );
-  console.log(`[s3] s3rver on ${endpoint} (${files.length} fixtures in ${Date.now() - t0} ms)`);
+  console.log(`[s3] s3rver on ${endpoint} (${fixtureCount} fixtures ready in ${Date.now() - t0} ms)`);
 
   return {
     addresses: {
@@ -261,10 +239,48 @@ export async function start(): Promise<{ addresses: Record<string, string>; stop
     stop: async () => {
       await new Promise((r) => proxy.close(r));
       await new Promise((r) => stats.close(r));
-      await s3rver.close();
-      rmSync(directory, { recursive: true, force: true });
+      await s3rver.close(); // the fixture store stays cached in the temp directory
     },
   };
+}
+
+// The s3rver store with every fixture, built once per version of this file (its hash names the
+// directory) and reused by later runs: tests only read from it. Built in a scratch directory and
+// renamed into place, so concurrent runs never see a half-written store.
+async function fixtureStore(S3rver: new (o: object) => any): Promise<{ directory: string; count: number }> {
+  const hash = createHash("sha256").update(readFileSync(fileURLToPath(import.meta.url))).digest("hex").slice(0, 16);
+  const directory = path.join(os.tmpdir(), `s3rver-fixtures-${hash}`);
+  const marker = path.join(directory, ".complete");
+  if (existsSync(marker)) return { directory, count: Number(readFileSync(marker, "utf8")) };
+
+  const scratch = `${directory}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
+  mkdirSync(scratch, { recursive: true });
+  const builder = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: scratch, configureBuckets: [{ name: BUCKET }, { name: "empty-bucket" }] });
+  const { port } = (await builder.run()) as AddressInfo;
+  const files = fixtureFiles();
+  try {
+    const writer = new AwsClient({ accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET_ACCESS_KEY, service: "s3", region: "us-east-1", retries: 0 });
+    const queue = [...files];
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        for (let f = queue.shift(); f; f = queue.shift()) {
+          const body = typeof f.body === "function" ? f.body() : f.body;
+          const r = await writer.fetch(`http://127.0.0.1:${port}/${BUCKET}/${encodeKey(f.key)}`, { method: "PUT", body });
+          if (!r.ok) throw new Error(`fixture upload ${f.key} failed: ${r.status} ${await r.text()}`);
+          await r.arrayBuffer();
+        }
+      }),
+    );
+  } finally {
+    await builder.close();
+  }
+  writeFileSync(path.join(scratch, ".complete"), String(files.length));
+  try {
+    renameSync(scratch, directory);
+  } catch {
+    rmSync(scratch, { recursive: true, force: true }); // another run finished first
+  }
+  return { directory, count: files.length };
 }
 
 function encodeKey(key: string) {
@@ -444,7 +460,8 @@ function cached(name: string, make: () => Uint8Array | ArrayBuffer): () => Uint8
   return () => {
     const dir = path.join(os.tmpdir(), "s3-fixture-cache");
     mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `${FIXTURE_VERSION}-${name}`);
+    const version = createHash("sha256").update(`${FIXTURE_VERSION}\n${make.toString()}`).digest("hex").slice(0, 12);
+    const file = path.join(dir, `${version}-${name}`);
     if (existsSync(file)) return new Uint8Array(readFileSync(file));
     const bytes = new Uint8Array(make());
     writeFileSync(file, bytes);
@@ -476,7 +493,7 @@ function ndjson(rows: number) {
   return out.join("\n") + "\n";
 }
 
-function fixtureFiles(): Fixture[] {
+export function fixtureFiles(): Fixture[] {
   const typesSnappy = typesParquet("SNAPPY");
   const enc = (s: string) => new TextEncoder().encode(s);
   const files: Fixture[] = [
