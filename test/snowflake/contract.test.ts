@@ -59,7 +59,7 @@ describe("snowflake contract server", () => {
     expect(ms.status).toBe(200);
 
     const cases: Array<[string, Record<string, unknown>, string?]> = [
-      ["lifetime over one hour", { exp: now + 3601 }],
+      ["lifetime over one hour", { iat: now, exp: now + 3601 }],
       ["lowercase account", { iss: `testorg-testacct.TEST_USER.${await fingerprint()}`, sub: "testorg-testacct.TEST_USER" }],
       ["sub not matching iss", { sub: "TESTORG-TESTACCT.OTHER" }],
       ["wrong fingerprint", { iss: "TESTORG-TESTACCT.TEST_USER.SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" }],

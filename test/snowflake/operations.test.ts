@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { caught, expectNoSecrets, scope, violations } from "./helpers";
+import { clampLimits, createConnectorContext } from "../../src/connectors/context";
+import { snowflakeConnector } from "../../src/connectors/snowflake";
+import { caught, expectNoSecrets, keyPair, scope, violations } from "./helpers";
 
 // Every session operation against the Snowflake contract server (SQL API v2 on real PostgreSQL),
 // with the round trips the server counted. Synchronous answers: one round trip per statement.
@@ -155,6 +157,19 @@ describe("snowflake connector operations", () => {
     expect(priv.code).toBe("permission_denied");
     expect(priv.message).toContain("Insufficient privileges");
     for (const e of [syntax, ident, priv]) expectNoSecrets(e.message);
+  });
+
+  it("declares its hosts and capabilities, and is stopped by the egress guard when private addresses are off", async () => {
+    expect(snowflakeConnector.hosts(snowflakeConnector.config.parse({ account: "myorg-myaccount" }))).toEqual(["myorg-myaccount.snowflakecomputing.com"]);
+    const s = scope("ops-egress");
+    expect(snowflakeConnector.hosts(s.config)).toEqual(["127.0.0.1"]);
+    expect(snowflakeConnector.capabilities).toEqual(["sql", "catalogs", "schemas", "tables", "columns", "preview"]);
+    expect(snowflakeConnector.config.safeParse({ account: "a", extra: 1 }).success).toBe(false);
+    const ctx = createConnectorContext({ allowPrivateNetwork: false, timeoutMs: 5000, limits: clampLimits({}) });
+    const r = await (await snowflakeConnector.open(s.config, keyPair(), ctx)).test();
+    expect(r.ok).toBe(false);
+    expect(r.steps[0]).toMatchObject({ name: "connect", status: "failed", code: "host_not_allowed" });
+    expect((await s.stats()).requests.total).toBe(0);
   });
 
   it("kept every response of this file within the vendor spec", async () => {

@@ -40,11 +40,13 @@ describe("snowflake statements", () => {
     st = await s.stats();
     expect(st.requests.partition).toBe(1); // no partition fetched for the second query
 
-    const all = await s.roundTrips("query 2500 rows in 3 partitions", () =>
-      session.query!({ sql: "select n from big.numbers order by n", maxRows: 10000, timeoutMs: 10000 }),
+    const all = await session.query!({ sql: "select n from big.numbers order by n", maxRows: 10000, timeoutMs: 10000 });
+    expect(all.rowCount).toBe(1500); // still the session's queryRows cap
+    const wide = await s.open(undefined, { limits: { queryRows: 3000 } });
+    const { value: full, trips } = await s.roundTrips("query 2500 rows in 3 partitions", () =>
+      wide.query!({ sql: "select n from big.numbers order by n", maxRows: 3000, timeoutMs: 10000 }),
     );
-    expect(all.value.rowCount).toBe(1500); // still the session's queryRows cap
-    const full = await (await s.open(undefined, { limits: { queryRows: 3000 } })).query!({ sql: "select n from big.numbers order by n", maxRows: 3000, timeoutMs: 10000 });
+    expect(trips).toBe(3);
     expect(full.rowCount).toBe(2500);
     expect(full.truncated).toBe(false);
     expect(full.rows[2499]).toEqual(["2500"]);

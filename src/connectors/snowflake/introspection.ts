@@ -25,8 +25,8 @@ export class SnowflakeIntrospection {
     return this.ctx.limits.statementTimeoutMs;
   }
 
-  private async rows(sql: string, bindings: Binding[] = [], maxRows = 10001, database?: string): Promise<Raw[]> {
-    const r = await this.client.execute(sql, { bindings, timeoutMs: this.metaTimeout, maxRows, database });
+  private async rows(sql: string, bindings: Binding[] = [], maxRows = 10001): Promise<Raw[]> {
+    const r = await this.client.execute(sql, { bindings, timeoutMs: this.metaTimeout, maxRows });
     const names = r.rowType.map((c) => c.name);
     return r.rows.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i] ?? null])));
   }
