@@ -5,6 +5,7 @@ type Starter = (shared: Record<string, string>) => Promise<Started>;
 
 const STARTERS: Array<[string, () => Promise<{ start: Starter }>]> = [
   ["postgres", () => import("./postgres")],
+  ["snowflake", () => import("./snowflake")],
   ["databricks", () => import("./databricks")],
   ["wsProxy", () => import("./ws-proxy")],
   ["neonHttp", () => import("./neon-http")],
