@@ -100,6 +100,20 @@ describe("databricks connector: SQL statements", () => {
     expect(exact.truncated).toBe(false);
   });
 
+  it("stops reading rows at the byte budget and reports truncation", async () => {
+    const w = workspace("bytes");
+    await w.control({ chunkRows: 50 });
+    const ctx = createConnectorContext({ allowPrivateNetwork: true, timeoutMs: 10000, limits: { ...clampLimits({}), responseBytes: 300 } });
+    const { databricksConnector } = await import("../../src/connectors/databricks");
+    const s = await databricksConnector.open(w.config, w.pat, ctx);
+    const { result, trips } = await w.measure("query (300-byte budget)", () => s.query!({ sql: "SELECT n FROM numbers ORDER BY n", maxRows: 500, timeoutMs: 10000 }));
+    expect(result.truncated).toBe(true);
+    expect(result.rowCount).toBeGreaterThan(10);
+    expect(result.rowCount).toBeLessThan(100);
+    expect(JSON.stringify(result.rows).length).toBeLessThanOrEqual(400);
+    expect(trips.chunk ?? 0).toBeLessThanOrEqual(1);
+  });
+
   it("refuses anything but one read-only statement before reaching Databricks", async () => {
     const w = workspace("readonly");
     const s = await w.open();

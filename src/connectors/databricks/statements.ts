@@ -78,7 +78,7 @@ export async function runStatement(client: DatabricksClient, req: StatementReque
       await cancel(client, id);
       throw new ConnectorError("timeout", "The Databricks statement did not finish in time and was cancelled");
     }
-    await new Promise((r) => setTimeout(r, delay));
+    await pause(delay, client.ctx.signal);
     delay = Math.min(POLL_CAP_MS, delay * 2);
     res = await client.call<StatementResponse>("GET", `${API_PATH}/${encodeURIComponent(id)}`, { what: "statement status" });
   }
@@ -124,6 +124,12 @@ export async function runStatement(client: DatabricksClient, req: StatementReque
   }
   return { columns, rows, truncated: cut || res.manifest?.truncated === true };
 }
+
+const pause = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+  });
 
 async function cancel(client: DatabricksClient, id: string): Promise<void> {
   try {
