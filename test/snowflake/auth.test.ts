@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { normaliseAccount } from "../../src/connectors/snowflake/account";
+import { snowflakeError } from "../../src/connectors/snowflake/errors";
 import { JWT_LIFETIME_SECONDS, KeyPairJwt } from "../../src/connectors/snowflake/jwt";
 import type { TestResult } from "../../src/connectors/types";
 import { caught, expectNoSecrets, expireToken, keyPair, mintToken, oauth, pat, scope, servers } from "./helpers";
@@ -171,5 +172,26 @@ describe("snowflake authorization failures", () => {
     expect(noWh.code).toBe("permission_denied");
     expect(noWh.detail.engineCode).toBe("000606");
     for (const r of [role, wh, noAccess]) expectNoSecrets(messages(r));
+  });
+});
+
+describe("snowflake error mapping", () => {
+  it("maps HTTP statuses and Snowflake codes, keeps Snowflake's message and scrubs secrets from it", () => {
+    const token = "pat_0123456789abcdef";
+    const e401 = snowflakeError(401, { code: "390303", message: `Invalid token ${token} Bearer ${token}` }, [token]);
+    expect(e401.code).toBe("auth_failed");
+    expect(e401.message).not.toContain(token);
+    expect(e401.detail.engineCode).toBe("390303");
+    const jwtish = snowflakeError(400, { code: "390142", message: "bad eyJhbGciOi.eyJpc3Mi.c2lnbmF0dXJl" }, []);
+    expect(jwtish.message).not.toContain("eyJ");
+    expect(snowflakeError(403, null, []).code).toBe("permission_denied");
+    expect(snowflakeError(404, null, []).code).toBe("not_found");
+    expect(snowflakeError(408, { code: "000630" }, []).code).toBe("timeout");
+    expect(snowflakeError(429, { code: "390505" }, [], 7)).toMatchObject({ code: "rate_limited", detail: { retryAfterSeconds: 7 } });
+    expect(snowflakeError(503, null, []).code).toBe("upstream_error");
+    expect(snowflakeError(422, { code: "002003", message: "x" }, []).code).toBe("not_found");
+    expect(snowflakeError(422, { code: "003001", sqlState: "42501", message: "x" }, []).code).toBe("permission_denied");
+    expect(snowflakeError(422, { code: "000604", sqlState: "57014", message: "x" }, []).code).toBe("timeout");
+    expect(snowflakeError(422, { code: "001003", message: "x" }, []).code).toBe("upstream_error");
   });
 });

@@ -23,6 +23,13 @@ describe("snowflake connector operations", () => {
     expect(trips).toBe(2);
   });
 
+  it("test() without a configured database samples SHOW DATABASES", async () => {
+    const s = scope("ops-test-nodb");
+    const r = await (await s.open(undefined, { config: { database: undefined } })).test();
+    expect(r.ok).toBe(true);
+    expect(r.steps[3]!.message).toContain("Listed databases (3 visible)");
+  });
+
   it("lists catalogs (databases) with keyset pagination", async () => {
     const s = scope("ops-catalogs");
     const session = await s.open();
