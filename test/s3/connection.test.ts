@@ -3,7 +3,7 @@ import { ConnectorError } from "../../src/connectors/errors";
 import { s3Connector } from "../../src/connectors/s3";
 import { encodeKey, resolveEndpoint } from "../../src/connectors/s3/client";
 import { s3Config } from "../../src/connectors/s3/config";
-import { config, credential, mainKey, mintKey, open, rejection, servers, stats } from "./helpers";
+import { config, credential, injectFaults, mainKey, mintKey, open, rejection, servers, stats } from "./helpers";
 
 const stepsOf = (r: { steps: { name: string; status: string; code?: string; message: string }[] }) =>
   Object.fromEntries(r.steps.map((s) => [s.name, s.status]));
@@ -80,6 +80,34 @@ describe("s3 connection test", () => {
     const err = await rejection(session.listFiles!({ path: "", delimiter: "/" }, { limit: 10 }));
     expect(err.code).toBe("host_not_allowed");
     expect((await stats(key, servers.s3Bucket!)).requests).toBe(0); // nothing left the Worker
+  });
+});
+
+describe("s3 signing and retries", () => {
+  it("a session token is sent as a signed X-Amz-Security-Token header", async () => {
+    const key = await mintKey();
+    const session = await open(key, { sessionToken: "FwoGZXIvYXdzEXAMPLE-session-token" });
+    const page = await session.listFiles!({ path: "csv/", delimiter: "/" }, { limit: 5 });
+    expect(page.data.length).toBeGreaterThan(0);
+    const listing = await stats(key, servers.s3Bucket!);
+    expect(listing.log).toHaveLength(1);
+    expect(listing.log[0]).toMatchObject({ status: 200, sessionToken: true });
+  });
+
+  it("5xx answers are retried (re-signed) at most twice", async () => {
+    const key = await mintKey();
+    const session = await open(key);
+    await injectFaults(key, 2);
+    const page = await session.listFiles!({ path: "csv/", delimiter: "/" }, { limit: 5 });
+    expect(page.data.length).toBeGreaterThan(0);
+    expect((await stats(key, servers.s3Bucket!)).log.map((l) => l.status)).toEqual([503, 503, 200]);
+
+    const key2 = await mintKey();
+    const session2 = await open(key2);
+    await injectFaults(key2, 10);
+    const err = await rejection(session2.inferFileSchema!({ path: "csv/simple.csv" }));
+    expect(err).toMatchObject({ code: "rate_limited", engineCode: "SlowDown" });
+    expect((await stats(key2, `${servers.s3Bucket}/data/csv/simple.csv`)).requests).toBe(3);
   });
 });
 

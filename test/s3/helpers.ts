@@ -10,7 +10,7 @@ import type { ConnectorSession, ResolvedCredential } from "../../src/connectors/
 
 export const servers = inject("servers");
 
-export type LogEntry = { method: string; path: string; range: string | null; status: number; bytes: number };
+export type LogEntry = { method: string; path: string; range: string | null; status: number; bytes: number; sessionToken: boolean };
 export type Stats = { requests: number; bytes: number; log: LogEntry[] };
 
 export type Key = { accessKeyId: string; secretAccessKey: string };
@@ -44,7 +44,7 @@ export function config(over: Partial<S3Config> = {}): S3Config {
 
 export async function open(
   key: Key,
-  opts: { config?: Partial<S3Config>; allowPrivateNetwork?: boolean; previewRows?: number; timeoutMs?: number } = {},
+  opts: { config?: Partial<S3Config>; allowPrivateNetwork?: boolean; previewRows?: number; timeoutMs?: number; sessionToken?: string } = {},
 ): Promise<ConnectorSession> {
   const timeoutMs = opts.timeoutMs ?? 25000;
   const ctx = createConnectorContext({
@@ -52,7 +52,12 @@ export async function open(
     timeoutMs,
     limits: clampLimits({ timeoutMs, previewRows: opts.previewRows ?? 1000 }),
   });
-  return s3Connector.open(config(opts.config), credential(key), ctx);
+  return s3Connector.open(config(opts.config), credential(key, opts.sessionToken), ctx);
+}
+
+// The key's next `times` requests answer 503 SlowDown.
+export async function injectFaults(key: Key, times: number) {
+  await fetch(`${servers.s3StatsUrl}/faults?akid=${encodeURIComponent(key.accessKeyId)}&times=${times}`, { method: "POST" });
 }
 
 // Requests the server saw from this key for one object ("fixtures/<key>") or the bucket listing ("fixtures").

@@ -9,7 +9,7 @@
 // Fixtures are generated here at setup (Parquet through hyparquet-writer, CSV/JSON/gzip in Node) into
 // an s3rver store cached in the temp directory (keyed by this file's hash); nothing binary is committed.
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
@@ -29,7 +29,7 @@ export const S3_DENIED_SECRET_ACCESS_KEY = "test-only-denied-secret-0123456789ab
 const BUCKET = "fixtures";
 const FIXTURE_VERSION = "v4";
 
-type LogEntry = { method: string; path: string; range: string | null; status: number; bytes: number };
+type LogEntry = { method: string; path: string; range: string | null; status: number; bytes: number; sessionToken: boolean };
 type Counter = { requests: number; bytes: number; log: LogEntry[] };
 
 // s3rver encrypts continuation tokens with single DES ("des"), which OpenSSL 3 only has in its legacy
@@ -70,6 +70,7 @@ export async function start(): Promise<{ addresses: Record<string, string>; stop
 
   // ---- counting proxy -------------------------------------------------------------------------
   const counters = new Map<string, Counter>(); // `${akid}\n${bucket}/${key}`
+  const faults = new Map<string, { remaining: number }>();
   const count = (akid: string, key: string, entry: LogEntry) => {
     const id = `${akid}\n${key}`;
     let c = counters.get(id);
@@ -102,7 +103,25 @@ export async function start(): Promise<{ addresses: Record<string, string>; stop
       const originalRange = (req.headers.range as string | undefined) ?? null;
       let bytes = 0;
       const finish = (status: number) =>
-        count(akid, statKey, { method, path: url.pathname + url.search, range: originalRange, status, bytes });
+        count(akid, statKey, {
+          method,
+          path: url.pathname + url.search,
+          range: originalRange,
+          status,
+          bytes,
+          sessionToken: "x-amz-security-token" in req.headers,
+        });
+
+      // injected faults: the next N requests of a key id get a 503 SlowDown (to observe retries)
+      const fault = faults.get(akid);
+      if (fault && fault.remaining > 0) {
+        fault.remaining -= 1;
+        req.resume();
+        const body = errorXml("SlowDown", "Please reduce your request rate.");
+        bytes = Buffer.byteLength(body);
+        res.writeHead(503, { "content-type": "application/xml", "content-length": bytes }).end(body);
+        return finish(503);
+      }
 
       if (!auth && !url.searchParams.has("X-Amz-Signature")) {
         const body = errorXml("AccessDenied", "Access Denied");
@@ -192,10 +211,16 @@ export async function start(): Promise<{ addresses: Record<string, string>; stop
   // ---- stats server ---------------------------------------------------------------------------
   // GET /stats?akid=<id>&key=<bucket/key>  -> { requests, bytes, log }
   // POST /keys -> a fresh key pair, so each test file can count its own requests in isolation.
+  // POST /faults?akid=&times= -> that key's next requests answer 503 SlowDown.
   let keySeq = 0;
   const stats = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://stats");
     res.setHeader("content-type", "application/json");
+    if (req.method === "POST" && url.pathname === "/faults") {
+      // POST /faults?akid=<id>&times=<n>: answer that key's next n requests with 503 SlowDown
+      faults.set(url.searchParams.get("akid") ?? "", { remaining: Number(url.searchParams.get("times") ?? "0") });
+      return res.end("{}");
+    }
     if (req.method === "POST" && url.pathname === "/keys") {
       keySeq += 1;
       const accessKeyId = `AKIATESTFILE${String(keySeq).padStart(8, "0")}`;
@@ -279,6 +304,12 @@ async function fixtureStore(S3rver: new (o: object) => any): Promise<{ directory
     renameSync(scratch, directory);
   } catch {
     rmSync(scratch, { recursive: true, force: true }); // another run finished first
+  }
+  // stores of earlier versions of this file are ~130 MB each: remove them
+  for (const name of readdirSync(os.tmpdir())) {
+    if (/^s3rver-fixtures-[0-9a-f]{16}$/.test(name) && path.join(os.tmpdir(), name) !== directory) {
+      rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    }
   }
   return { directory, count: files.length };
 }
