@@ -11,8 +11,9 @@ export type Auth = {
   kind: "pat" | "oauth";
   // The Authorization header value; `fetch` performs (and counts) the token request when needed.
   header(fetch: (url: string, init: RequestInit) => Promise<Response>): Promise<string>;
-  // Drops a cached OAuth token; false when there is nothing to refresh (a PAT).
-  invalidate(): boolean;
+  // Drops the cached OAuth token that was sent (`header`, as returned above) unless another call
+  // already replaced it; false when there is nothing to refresh (a PAT).
+  invalidate(header: string): boolean;
   secrets: string[]; // every secret value, for redaction
 };
 
@@ -40,8 +41,8 @@ export function createAuth(base: string, credential: ResolvedCredential | null):
     return {
       kind: "oauth",
       secrets,
-      invalidate: () => {
-        if (key) TOKEN_CACHE.delete(key);
+      invalidate: (header) => {
+        if (key && TOKEN_CACHE.get(key) && `Bearer ${TOKEN_CACHE.get(key)!.token}` === header) TOKEN_CACHE.delete(key);
         return true;
       },
       async header(fetch) {

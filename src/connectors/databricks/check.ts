@@ -16,7 +16,11 @@ export async function testConnection(client: DatabricksClient, config: Databrick
   const pass = (name: TestStepName, elapsedMs: number, message: string) => steps.push({ name, status: "passed", elapsedMs, message });
   const fail = (name: TestStepName, elapsedMs: number, err: unknown) => {
     const e = err instanceof ConnectorError ? err : new ConnectorError("upstream_error", "Unexpected failure");
-    steps.push({ name, status: "failed", elapsedMs, message: client.redact(e.message), code: e.code });
+    const step: TestStep = { name, status: "failed", elapsedMs, message: client.redact(e.message), code: e.code };
+    // A fresh OAuth token can still be refused by the API: that overturns "authenticate".
+    const earlier = steps.findIndex((s) => s.name === name);
+    if (earlier >= 0) steps[earlier] = step;
+    else steps.push(step);
   };
   const finish = (): TestResult => {
     for (const name of ["connect", "authenticate", "authorize", "sample"] as const) {

@@ -55,7 +55,8 @@ export class DatabricksClient {
     const what = opts.what ?? "request";
     let refreshed = false;
     for (let attempt = 0; ; attempt++) {
-      const headers: Record<string, string> = { authorization: await this.authorize(), accept: "application/json" };
+      const authorization = await this.authorize();
+      const headers: Record<string, string> = { authorization, accept: "application/json" };
       if (opts.body !== undefined) headers["content-type"] = "application/json";
       const res = await this.counted(url.href, {
         method,
@@ -69,7 +70,7 @@ export class DatabricksClient {
           throw new ConnectorError("upstream_error", `Databricks ${what} answered with invalid JSON`);
         }
       }
-      if (res.status === 401 && !refreshed && this.auth.invalidate()) {
+      if (res.status === 401 && !refreshed && this.auth.invalidate(authorization)) {
         // An OAuth token expired or was revoked early: get a fresh one, once.
         await res.body?.cancel().catch(() => {});
         refreshed = true;
