@@ -63,6 +63,14 @@ describe.each(MODES)("postgres connection test steps over %s", (mode: Mode) => {
     noSecret(r, owner().password);
   });
 
+  it("fails connect for a host name that does not resolve", async () => {
+    const config = mode === "websocket" ? { host: "no-such-host.invalid" } : { httpEndpoint: "http://no-such-host.invalid/sql" };
+    const r = await withSession(mode, (s) => s.test(), { config });
+    expect(statuses(r)).toEqual(["connect:failed", "authenticate:skipped", "authorize:skipped", "sample:skipped"]);
+    expect(r.steps[0]!.code).toBe("unreachable");
+    expect(r.steps[0]!.message).toContain("no-such-host.invalid");
+  });
+
   it("fails connect with a clear message when an unencrypted endpoint is used with sslMode require", async () => {
     const r = await withSession(mode, (s) => s.test(), { config: { sslMode: "require" } });
     expect(statuses(r)[0]).toBe("connect:failed");

@@ -41,13 +41,15 @@ export function resolveTransport(config: PostgresConfig): ResolvedTransport {
   if (useHttp) {
     resolved = { kind: "http", endpoint: new URL(config.httpEndpoint ?? neonHttpEndpoint(config.host)) };
   } else {
-    if (!config.webSocketProxy) {
+    // Neon's own WebSocket endpoint is the host itself at /v2 (as the Neon driver's default).
+    const proxy = config.webSocketProxy ?? (isNeonHost(config.host) ? `wss://${config.host}/v2` : undefined);
+    if (!proxy) {
       throw new ConnectorError(
         "invalid_request",
         `${config.host} is not a Neon host, so it is reached through a WebSocket-to-TCP proxy: set webSocketProxy (or httpEndpoint for a SQL-over-HTTP endpoint)`,
       );
     }
-    resolved = { kind: "websocket", proxy: new URL(config.webSocketProxy) };
+    resolved = { kind: "websocket", proxy: new URL(proxy) };
   }
   const url = resolved.kind === "http" ? resolved.endpoint : resolved.proxy;
   if (config.sslMode !== "disable" && (url.protocol === "http:" || url.protocol === "ws:")) {
@@ -75,6 +77,7 @@ export function transportHosts(config: PostgresConfig): string[] {
   } else {
     add(config.webSocketProxy);
   }
+  // (A Neon host reached over WebSocket without a proxy uses the host itself: already listed.)
   return [...hosts];
 }
 

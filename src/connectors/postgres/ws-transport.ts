@@ -59,6 +59,11 @@ export async function openWebSocketTransport(
     const e = err as { code?: unknown; message?: unknown };
     if (isSqlState(e?.code)) return fromEngine({ message: String(e.message ?? ""), code: e.code }, secrets);
     if (ctx.signal.aborted) return new ConnectorError("timeout", "The operation was cancelled at its deadline");
+    const raw = err instanceof Error ? err.message : "";
+    if (/terminated unexpectedly|connection terminated/i.test(raw)) {
+      return unreachable(where, "the connection was closed before the database answered (refused, unknown host or unreachable)", secrets);
+    }
+    if (!raw || raw.startsWith("[object")) return unreachable(where, "the WebSocket to the proxy could not be opened", secrets);
     return unreachable(where, err, secrets);
   };
 
