@@ -221,6 +221,8 @@ export type FetchRange = (start: number, endExclusive: number) => Promise<Uint8A
 type Piece = { start: number; bytes: Uint8Array };
 
 const WHOLE_GROUP_MAX = 4 * 1024 * 1024; // read a first row group this small in one request
+const MANY_CHUNKS = 16; // with more column chunks than this, a group within the budget is read whole...
+const WHOLE_GROUP_PART = 8 * 1024 * 1024; // ...in parts of at most this size (few requests, not one per column)
 const FIRST_READ = 128 * 1024; // first read of each column chunk otherwise
 const NEXT_HEADER_SLACK = 16 * 1024; // read past a page so the next page header comes along
 
@@ -310,9 +312,14 @@ export async function previewParquet(args: {
   const groupEnd = Math.max(...ranges.map((r) => r.start + r.length));
   const cuts: number[] = [];
   let covered = want;
-  if (groupEnd - groupStart <= Math.min(WHOLE_GROUP_MAX, byteBudget)) {
-    const bytes = await fetch(groupStart, groupEnd);
-    if (bytes) pieces.push({ start: groupStart, bytes });
+  const groupSize = groupEnd - groupStart;
+  if (groupSize <= Math.min(WHOLE_GROUP_MAX, byteBudget) || (ranges.length > MANY_CHUNKS && groupSize <= byteBudget)) {
+    const parts: Array<[number, number]> = [];
+    for (let at = groupStart; at < groupEnd; at += WHOLE_GROUP_PART) parts.push([at, Math.min(groupEnd, at + WHOLE_GROUP_PART)]);
+    const fetched = await Promise.all(parts.map(([a, b]) => fetch(a, b)));
+    fetched.forEach((bytes, i) => {
+      if (bytes) pieces.push({ start: parts[i]![0], bytes });
+    });
     for (const r of ranges) cuts.push(r.length);
   } else {
     // Each column chunk: read a prefix, walk its page headers, read on until the pages that hold the

@@ -88,6 +88,15 @@ describe("parquet previews", () => {
     expect(delta.bytes).toBeLessThan(2 * 1024 * 1024);
   });
 
+  it("a 6 MB first row group of 40 columns is read whole in one request, not one per column", async () => {
+    const { rows, delta, session: s } = await preview("big/many-columns.parquet", 20);
+    const size = await sizeOf(s, "big/many-columns.parquet");
+    expect(size).toBeGreaterThan(6 * 1024 * 1024);
+    expect(rows.rowCount).toBe(20);
+    expect(rows.rows.map((r) => r[0])).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(delta.requests).toBe(2); // footer + the row group
+  });
+
   it("errors are invalid_request, as for schemas", async () => {
     const s = await session();
     for (const [path, message] of [

@@ -487,6 +487,18 @@ function wideParquet() {
   return parquetWriteBuffer({ codec: "SNAPPY", rowGroupSize: WIDE_ROW_GROUP, columnData: columnData as never });
 }
 
+// 40 columns, one row group of ~6.4 MB: read whole in one request rather than one per column.
+function manyColumnsParquet() {
+  const r = rng(11);
+  const rows = 20_000;
+  const columnData = Array.from({ length: 40 }, (_, c) => {
+    const data = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) data[i] = c === 0 ? i : r();
+    return { name: `m${c}`, data, type: "DOUBLE" };
+  });
+  return parquetWriteBuffer({ codec: "UNCOMPRESSED", rowGroupSize: rows, columnData: columnData as never });
+}
+
 function cached(name: string, make: () => Uint8Array | ArrayBuffer): () => Uint8Array {
   return () => {
     const dir = path.join(os.tmpdir(), "s3-fixture-cache");
@@ -539,6 +551,7 @@ export function fixtureFiles(): Fixture[] {
     { key: "data/parquet/corrupt-footer.parquet", body: corruptFooter(new Uint8Array(typesSnappy)) },
     { key: "data/big/big.parquet", body: cached("big.parquet", bigParquet) },
     { key: "data/big/wide.parquet", body: cached("wide.parquet", wideParquet) },
+    { key: "data/big/many-columns.parquet", body: cached("many-columns.parquet", manyColumnsParquet) },
     { key: "data/csv/simple.csv", body: simpleCsv() },
     { key: "data/csv/semicolon-bom.csv", body: "\uFEFF" + simpleCsv(";") },
     { key: "data/csv/tabs.tsv", body: simpleCsv("\t") },
