@@ -223,7 +223,10 @@ type Piece = { start: number; bytes: Uint8Array };
 const WHOLE_GROUP_MAX = 4 * 1024 * 1024; // read a first row group this small in one request
 const MANY_CHUNKS = 16; // with more column chunks than this, a group within the budget is read whole...
 const WHOLE_GROUP_PART = 8 * 1024 * 1024; // ...in parts of at most this size (few requests, not one per column)
-const FIRST_READ = 128 * 1024; // first read of each column chunk otherwise
+// First read of each column chunk otherwise: enough for a first page of the usual 1 MB page size
+// (parquet-mr, Arrow, hyparquet-writer) and its header, within half the budget over all chunks.
+const FIRST_READ_MIN = 64 * 1024;
+const FIRST_READ_MAX = 1024 * 1024 + 64 * 1024;
 const NEXT_HEADER_SLACK = 16 * 1024; // read past a page so the next page header comes along
 
 function chunkRange(c: ColumnChunk): { start: number; length: number } {
@@ -324,12 +327,13 @@ export async function previewParquet(args: {
   } else {
     // Each column chunk: read a prefix, walk its page headers, read on until the pages that hold the
     // first `want` rows are complete (or the budget is spent).
+    const firstRead = Math.max(FIRST_READ_MIN, Math.min(FIRST_READ_MAX, Math.floor(byteBudget / (2 * ranges.length))));
     const perChunk = await Promise.all(
       rg.columns.map(async (c, i) => {
         const r = ranges[i]!;
         const flat = leafIsFlat.get(c.meta_data!.path_in_schema.join(".")) ?? false;
         let prefix = new Uint8Array(0);
-        let need = Math.min(r.length, FIRST_READ);
+        let need = Math.min(r.length, firstRead);
         for (;;) {
           const more = await fetch(r.start + prefix.byteLength, r.start + need);
           if (!more) break;

@@ -75,6 +75,7 @@ describe("parquet previews", () => {
     expect(delta.log[0]!.range).toBe("bytes=-65536");
     expect(delta.log.every((l) => l.method === "GET" && l.range !== null)).toBe(true);
     expect(delta.bytes).toBeLessThan(8 * 1024 * 1024); // a fraction of the 60+ MB row group
+    expect(delta.requests).toBeLessThanOrEqual(1 + 2 * 5); // footer + at most two reads per column
   });
 
   it("the 50+ MB file with a large footer: footer (2 GETs) plus the first row group", async () => {
