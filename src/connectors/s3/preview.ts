@@ -16,7 +16,7 @@ import { openObject, sampleText } from "./schema";
 
 export const PARQUET_BUDGET = 24 * 1024 * 1024; // bytes of column chunks fetched for a Parquet preview
 export const TEXT_BUDGET = 8 * 1024 * 1024; // bytes of the object read for a text preview
-const TEXT_MAX_CHARS = 16 * 1024 * 1024; // decompressed text held at most
+const TEXT_MAX_CHARS = 8 * 1024 * 1024; // decompressed text held at most (UTF-16: 16 MB)
 
 export type PreviewStats = { requests: number; bytesRead: number };
 
