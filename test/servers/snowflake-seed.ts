@@ -154,6 +154,8 @@ export async function seed(params: PgParams): Promise<void> {
     for (const db of SF_DATABASES) {
       await admin.query(`DROP DATABASE IF EXISTS "${db.name}" WITH (FORCE)`);
       await admin.query(`CREATE DATABASE "${db.name}" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'`);
+      // Only the contract server (superuser) connects: other suites listing the cluster's databases never see these.
+      await admin.query(`REVOKE CONNECT ON DATABASE "${db.name}" FROM PUBLIC`);
     }
   } finally {
     await admin.end();
