@@ -106,9 +106,14 @@ async function startBucket() {
   const made = await aws.fetch(`${endpoint}/${SANDBOX.s3Bucket}`, { method: "PUT" });
   if (!made.ok && made.status !== 409) throw new Error(`creating bucket ${SANDBOX.s3Bucket}: ${made.status} ${await made.text()}`);
   const files = listFiles(dir);
-  for (const file of files) {
-    const key = relative(dir, file).split(sep).map(encodeURIComponent).join("/");
-    const res = await aws.fetch(`${endpoint}/${SANDBOX.s3Bucket}/${key}`, { method: "PUT", body: readFileSync(file) });
+  const keys = files.map((file) => relative(dir, file).split(sep).map(encodeURIComponent).join("/"));
+  // test/servers/s3.ts serves a fixture store shared with test runs: take the bucket out again on stop.
+  stops.push(async () => {
+    for (const key of keys) await (await aws.fetch(`${endpoint}/${SANDBOX.s3Bucket}/${key}`, { method: "DELETE" })).arrayBuffer();
+    await (await aws.fetch(`${endpoint}/${SANDBOX.s3Bucket}`, { method: "DELETE" })).arrayBuffer();
+  });
+  for (const [i, key] of keys.entries()) {
+    const res = await aws.fetch(`${endpoint}/${SANDBOX.s3Bucket}/${key}`, { method: "PUT", body: readFileSync(files[i]!) });
     if (!res.ok) throw new Error(`uploading ${key}: ${res.status} ${await res.text()}`);
     await res.arrayBuffer();
   }

@@ -1,6 +1,6 @@
 import { SELF } from "cloudflare:test";
 import { AwsClient } from "aws4fetch";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import readme from "../../README.md?raw";
 import { SANDBOX, sandboxAddresses, sandboxBodies, shopFiles } from "../../scripts/sandbox-data";
 import { newWorkspace } from "../helpers";
@@ -89,6 +89,8 @@ function words(line: string, vars: Record<string, string>): string[] {
 // ---- sandbox -> test servers ------------------------------------------------------------------------
 
 const sandbox = sandboxAddresses();
+// The test S3 server's store is shared with other runs: this run's copy of the sandbox bucket gets its own name.
+const bucketName = `${SANDBOX.s3Bucket}-${crypto.randomUUID().slice(0, 8)}`;
 const s3Keys = () => ({ accessKeyId: s.s3AccessKeyId!, secretAccessKey: s.s3SecretAccessKey! });
 const swaps = (): Array<[string, string]> => [
   [`"port":${SANDBOX.pgPort}`, `"port":${s.pgPort}`],
@@ -97,6 +99,7 @@ const swaps = (): Array<[string, string]> => [
   [`"password":"${SANDBOX.pgPassword}"`, `"password":"${s.pgPassword}"`],
   [sandbox.wsProxyUrl, s.wsProxyUrl!],
   [sandbox.s3Endpoint, s.s3Endpoint!],
+  [`"bucket":"${SANDBOX.s3Bucket}"`, `"bucket":"${bucketName}"`],
 ];
 const used = new Set<string>();
 function toTest(text: string) {
@@ -221,19 +224,25 @@ const setup = all[0]!;
 const flows = all.slice(1);
 
 describe("README quickstart, run against the Worker", () => {
+  const aws = () => new AwsClient({ ...s3Keys(), service: "s3", region: SANDBOX.s3Region, retries: 0 });
+  const bucket = () => `${s.s3Endpoint}/${bucketName}`;
+  const files = shopFiles();
+
   beforeAll(async () => {
     // The test S3 server gets the sandbox bucket with the very files `npm run dev` uploads.
-    if (!s.s3Endpoint) return;
-    const aws = new AwsClient({ ...s3Keys(), service: "s3", region: SANDBOX.s3Region, retries: 0 });
-    const bucket = `${s.s3Endpoint}/${SANDBOX.s3Bucket}`;
-    const made = await aws.fetch(bucket, { method: "PUT" });
+    const made = await aws().fetch(bucket(), { method: "PUT" });
     await made.arrayBuffer();
-    expect([200, 409]).toContain(made.status);
-    for (const f of shopFiles()) {
-      const res = await aws.fetch(`${bucket}/${f.key}`, { method: "PUT", body: f.body });
+    expect(made.status).toBe(200);
+    for (const f of files) {
+      const res = await aws().fetch(`${bucket()}/${f.key}`, { method: "PUT", body: f.body });
       await res.arrayBuffer();
       expect(res.status, f.key).toBe(200);
     }
+  });
+
+  afterAll(async () => {
+    for (const f of files) await (await aws().fetch(`${bucket()}/${f.key}`, { method: "DELETE" })).arrayBuffer();
+    await (await aws().fetch(bucket(), { method: "DELETE" })).arrayBuffer();
   });
 
   it("has a setup block and a PostgreSQL and an S3 walk-through", () => {
@@ -259,6 +268,7 @@ describe("README quickstart, run against the Worker", () => {
         const parquet = sent.filter((r) => /\.parquet$/.test(r.url.searchParams.get("path") ?? r.url.searchParams.get("table") ?? ""));
         expect(parquet.map((r) => r.url.pathname.split("/").pop())).toEqual(expect.arrayContaining(["cloud-schema", "preview"]));
         expect(used).toContain(sandbox.s3Endpoint);
+        expect(used).toContain(`"bucket":"${SANDBOX.s3Bucket}"`);
       }
     });
   }
