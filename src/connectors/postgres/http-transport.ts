@@ -1,6 +1,7 @@
 import { ConnectorError } from "../errors";
 import type { ConnectorContext } from "../types";
 import { fromEngine, scrub, unreachable, type Secrets } from "./pg-errors";
+import { USER_TYPES_SQL } from "./pg-types";
 import type { PgResult, PgTarget, PgTransport, QueryOptions } from "./transport";
 
 // Neon's SQL-over-HTTP protocol spoken directly with ctx.fetch (the guarded fetch): every call is one
@@ -52,12 +53,12 @@ export function openHttpTransport(endpoint: URL, target: PgTarget, ctx: Connecto
   return {
     kind: "http",
     async query(sql: string, params: unknown[], opts: QueryOptions): Promise<PgResult> {
-      const body = JSON.stringify({
-        queries: [
-          { query: SETTINGS, params: [String(Math.max(1, Math.floor(opts.timeoutMs)))] },
-          { query: sql, params: params.map(toParam) },
-        ],
-      });
+      const queries = [
+        { query: SETTINGS, params: [String(Math.max(1, Math.floor(opts.timeoutMs)))] },
+        { query: sql, params: params.map(toParam) },
+      ];
+      if (opts.withTypes) queries.push({ query: USER_TYPES_SQL, params: [] });
+      const body = JSON.stringify({ queries });
       let res: Response;
       try {
         res = await ctx.fetch(endpoint.toString(), {
@@ -94,6 +95,7 @@ export function openHttpTransport(endpoint: URL, target: PgTarget, ctx: Connecto
           rows: r.rows as PgResult["rows"],
           command: String(r.command ?? ""),
           rowCount: typeof r.rowCount === "number" ? r.rowCount : null,
+          typeRows: opts.withTypes && Array.isArray(parsed.results?.[2]?.rows) ? (parsed.results[2].rows as PgResult["rows"]) : undefined,
         };
       }
       if (res.status === 400) {

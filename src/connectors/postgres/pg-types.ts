@@ -148,3 +148,35 @@ export function decodeValue(text: string | null, info: PgTypeInfo | undefined, t
       return text;
   }
 }
+
+// Columns of a type row: oid, formatted name, typname, typtype, typcategory, element oid.
+const TYPE_COLUMNS =
+  "t.oid::int8::text, format_type(t.oid, NULL), t.typname::text, t.typtype::text, t.typcategory::text, t.typelem::int8::text";
+
+/** Looks up the given type OIDs ($1, an oid[] literal) and their element types. */
+export const TYPE_LOOKUP_SQL = `SELECT ${TYPE_COLUMNS} FROM pg_type t
+WHERE t.oid = ANY($1::oid[]) OR t.oid IN (SELECT typelem FROM pg_type WHERE oid = ANY($1::oid[]))`;
+
+/**
+ * The database's own types (enums, domains, ranges, extension types, standalone composites) and their arrays: small in
+ * practice, and sent along with an HTTP statement so decoding never needs a second request.
+ */
+const OWN_TYPE = (x: string) =>
+  `(${x}.typtype IN ('e', 'b', 'd', 'r', 'm') OR (${x}.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = ${x}.typrelid) = 'c'))`;
+export const USER_TYPES_SQL = `SELECT ${TYPE_COLUMNS} FROM pg_type t LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
+WHERE t.oid >= 16384 AND (${OWN_TYPE("t")} OR ${OWN_TYPE("e")})
+LIMIT 5000`;
+
+export function infoFromTypeRow(row: Array<string | null>): [number, PgTypeInfo] {
+  const [oid, formatted, typname, typtype, typcategory, elem] = row;
+  return [
+    Number(oid),
+    infoFromCatalog({
+      formatted: formatted ?? `oid ${oid}`,
+      typname: typname ?? "",
+      typtype: typtype ?? "",
+      typcategory: typcategory ?? "",
+      elem: Number(elem ?? 0),
+    }),
+  ];
+}

@@ -1,15 +1,13 @@
 import type { ResultColumn, RowSet } from "../types";
-import { BUILTIN_TYPES, decodeValue, infoFromCatalog, type PgTypeInfo } from "./pg-types";
+import { BUILTIN_TYPES, decodeValue, infoFromTypeRow, TYPE_LOOKUP_SQL, type PgTypeInfo } from "./pg-types";
 import type { PgResult, PgTransport } from "./transport";
 
 // Turns a text result into the shared RowSet shape: decoded values, row and byte budgets.
 
-const TYPE_LOOKUP = `
-SELECT t.oid::int8::text, format_type(t.oid, NULL), t.typname::text, t.typtype::text, t.typcategory::text, t.typelem::int8::text
-FROM pg_type t
-WHERE t.oid = ANY($1::oid[]) OR t.oid IN (SELECT typelem FROM pg_type WHERE oid = ANY($1::oid[]))`;
-
-/** Type info for every column OID; OIDs outside the built-in table (enums, composites, extension types) cost one lookup. */
+/**
+ * Type info for every column OID. OIDs outside the built-in table come from the type rows sent along
+ * with the statement (HTTP), or else cost one lookup (WebSocket: inside the still-open transaction).
+ */
 export async function resolveTypes(
   result: PgResult,
   transport: PgTransport,
@@ -22,19 +20,17 @@ export async function resolveTypes(
     if (known) types.set(f.dataTypeID, known);
     else unknown.add(f.dataTypeID);
   }
+  // Sent along with the statement (HTTP): no extra request.
+  for (const row of result.typeRows ?? []) {
+    const [oid, info] = infoFromTypeRow(row);
+    unknown.delete(oid);
+    types.set(oid, info);
+  }
   if (unknown.size) {
-    const r = await transport.query(TYPE_LOOKUP, [`{${[...unknown].join(",")}}`], { readOnlyTransaction: false, timeoutMs });
-    for (const [oid, formatted, typname, typtype, typcategory, elem] of r.rows) {
-      types.set(
-        Number(oid),
-        infoFromCatalog({
-          formatted: formatted ?? `oid ${oid}`,
-          typname: typname ?? "",
-          typtype: typtype ?? "",
-          typcategory: typcategory ?? "",
-          elem: Number(elem ?? 0),
-        }),
-      );
+    const r = await transport.query(TYPE_LOOKUP_SQL, [`{${[...unknown].join(",")}}`], { readOnlyTransaction: false, timeoutMs });
+    for (const row of r.rows) {
+      const [oid, info] = infoFromTypeRow(row);
+      types.set(oid, info);
     }
   }
   return types;

@@ -51,7 +51,7 @@ export function openSession(
     const started = Date.now();
     const transport = await transportFor(database || config.database);
     const ms = timeoutMs(requestedTimeout);
-    const result = await transport.query(sql, [], { readOnlyTransaction: true, timeoutMs: ms });
+    const result = await transport.query(sql, [], { readOnlyTransaction: true, timeoutMs: ms, withTypes: true });
     const types = await resolveTypes(result, transport, timeoutMs());
     return buildRowSet(result, types, maxRows, ctx.limits.responseBytes, started);
   }

@@ -5,12 +5,20 @@ import type { PostgresConfig } from "./config";
 // PostgreSQL text with each column's type OID; decoding happens once, in pg-types.ts.
 
 export type PgField = { name: string; dataTypeID: number };
-export type PgResult = { fields: PgField[]; rows: Array<Array<string | null>>; command: string; rowCount: number | null };
+export type PgResult = {
+  fields: PgField[];
+  rows: Array<Array<string | null>>;
+  command: string;
+  rowCount: number | null;
+  typeRows?: Array<Array<string | null>>; // USER_TYPES_SQL rows, when asked for and cheap to send along
+};
 
 export type QueryOptions = {
   // true: run inside BEGIN READ ONLY with a statement timeout, then roll back (user SQL, previews).
   readOnlyTransaction: boolean;
   timeoutMs: number;
+  // Send the database's own types along when that costs no extra round trip (HTTP batch).
+  withTypes?: boolean;
 };
 
 export interface PgTransport {

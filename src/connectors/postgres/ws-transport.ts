@@ -5,9 +5,9 @@ import { fromEngine, unreachable, type Secrets } from "./pg-errors";
 import { withTimeout, type PgResult, type PgTarget, type PgTransport, type QueryOptions } from "./transport";
 
 // The Neon driver's WebSocket Client (the PostgreSQL wire protocol tunnelled through a WebSocket-to-TCP
-// proxy). One connection per session. Session defaults: read-only transactions, UTC, ISO dates, hex
-// bytea, and a statement timeout. User SQL runs as BEGIN READ ONLY + timeout, the statement (extended
-// protocol, so a second statement cannot ride along), then a (deferred) ROLLBACK.
+// proxy). One connection per session. User SQL and previews run as BEGIN READ ONLY with the statement
+// timeout and output settings, the statement (extended protocol, so a second statement cannot ride
+// along), then a (deferred) ROLLBACK.
 
 const TEXT_TYPES = { getTypeParser: () => (value: string) => value };
 
@@ -27,7 +27,6 @@ export async function openWebSocketTransport(
   ctx.assertAllowed(proxy);
   // The database host itself is checked too (the egress guard speaks URLs, so it gets one).
   ctx.assertAllowed(`https://${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}/`);
-  const timeoutMs = ctx.limits.statementTimeoutMs;
   const client = new Client({
     host: target.host,
     port: target.port,
@@ -35,8 +34,8 @@ export async function openWebSocketTransport(
     password: target.password,
     database: target.database,
     ssl: false,
-    statement_timeout: timeoutMs,
-    options: "-c default_transaction_read_only=on -c TimeZone=UTC -c DateStyle=ISO -c IntervalStyle=postgres -c bytea_output=hex",
+    // No startup parameters (options, statement_timeout): poolers such as PgBouncer refuse them. The
+    // settings go into each read-only transaction instead; catalog calls are bounded by the deadline.
     types: TEXT_TYPES,
   } as ConstructorParameters<typeof Client>[0]);
   const path = proxy.pathname === "/" ? "/" : proxy.pathname.replace(/\/$/, "");
@@ -78,7 +77,6 @@ export async function openWebSocketTransport(
     throw mapError(err);
   }
 
-  let statementNo = 0;
   // A read-only transaction is left open after its statement and rolled back lazily: by the next
   // BEGIN (same message), or by the server when close() ends the connection. Catalog queries that
   // follow simply run inside it (it is read-only) unless it failed. This saves the ROLLBACK round trip.
@@ -107,12 +105,16 @@ export async function openWebSocketTransport(
         if (opts.readOnlyTransaction) {
           const ms = Math.max(1, Math.floor(opts.timeoutMs));
           // The SELECT takes the transaction's snapshot, so the statement cannot switch it to read-write.
-          const begin = `BEGIN READ ONLY; SELECT set_config('statement_timeout', '${ms}', true)`;
+          const begin =
+            `BEGIN READ ONLY; SELECT set_config('statement_timeout', '${ms}', true), set_config('TimeZone', 'UTC', true), ` +
+            "set_config('DateStyle', 'ISO, YMD', true), set_config('IntervalStyle', 'postgres', true), set_config('bytea_output', 'hex', true)";
           const text = tx === "none" ? begin : `ROLLBACK; ${begin}`;
           tx = "open";
           await run({ text }, "Starting the transaction");
           // A named statement forces the extended protocol, which accepts exactly one statement.
-          result = await run({ text: sql, values, name: values.length ? undefined : `ro_${++statementNo}` }, "The statement");
+          // The name is random: behind a transaction pooler the server connection outlives this session.
+          const name = values.length ? undefined : `ro_${crypto.randomUUID().replaceAll("-", "")}`;
+          result = await run({ text: sql, values, name }, "The statement");
         } else {
           if (tx === "failed") {
             await run({ text: "ROLLBACK" }, "Ending the transaction");
