@@ -1,0 +1,81 @@
+// Renders the results as Markdown tables (printed at the end of a run; the README shows the same).
+type Any = any;
+
+const md = (head: string[], rows: Array<Array<string | number>>) =>
+  [`| ${head.join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+
+export function renderTables(machine: Any, r: Record<string, Any>): string {
+  const out: string[] = [];
+  out.push(
+    `${machine.cpus} cores (${machine.cpuModel}), Node ${machine.node}, workerd ${machine.workerd} (wrangler ${machine.wrangler} dev, local). ` +
+      Object.entries(r)
+        .map(([k, v]: [string, Any]) => `${k}: ${v.date ?? machine.date} (load average ${(v.loadAverageAtStart ?? machine.loadAverageAtStart).join(" / ")})`)
+        .join("; "),
+  );
+  if (r.bundle) {
+    const b = r.bundle;
+    out.push("\n**Bundle** (`wrangler deploy --dry-run --minify`)\n");
+    out.push(
+      md(
+        ["minified", "gzip (wrangler)", "gzip -9 (measured)", "budget", "aim", "within budget"],
+        [[`${(b.minifiedBytes / 1024).toFixed(1)} KiB`, `${b.wranglerGzipKiB} KiB`, `${b.gzipKiB} KiB`, `<= ${b.budgetKiB} KiB`, `${b.targetKiB} KiB`, b.withinBudget ? "yes" : "**no**"]],
+      ),
+    );
+    if (b.topPackages?.length) out.push(`\nLargest contributors (minified, from the source map): ${b.topPackages.map((p: Any) => `${p.name} ${p.minifiedKiB} KiB`).join(", ")}`);
+  }
+  if (r.throughput) {
+    const t = r.throughput;
+    out.push(`\n**Throughput** (autocannon, ${t.connections} connections, ${t.rounds} alternating rounds of ${t.durationSec} s after a ${t.warmupSec} s warm-up; budget ratio >= ${t.budgetRatio})\n`);
+    out.push(
+      md(
+        ["endpoint", "ours req/s", "ours p50 / p99 ms", "bare req/s", "bare p50 / p99 ms", "ratio ours/bare", "non-2xx / errors"],
+        t.cases.map((c: Any) => [
+          c.name,
+          c.ours.reqPerSec,
+          `${c.ours.p50} / ${c.ours.p99}`,
+          c.bare.reqPerSec,
+          `${c.bare.p50} / ${c.bare.p99}`,
+          c.ratio >= t.budgetRatio ? `${c.ratio}` : `**${c.ratio}**`,
+          `${c.ours.non2xx + c.bare.non2xx} / ${c.ours.errors + c.bare.errors}`,
+        ]),
+      ),
+    );
+  }
+  if (r.warehouse) {
+    const w = r.warehouse;
+    out.push(
+      `\n**Warehouse round trips and latency** (${w.delayMs} ms added each way by a TCP proxy = ${w.rttMs} ms RTT; latency is the median of ${w.samples} calls on a warm isolate, as a multiple of the RTT)\n`,
+    );
+    out.push(
+      md(
+        ["engine", "endpoint", "round trips (server)", "turns (proxy)", "new TCP conns", "bytes up / down", "ms, no delay", "ms, with delay", "x RTT", "added RTTs", "status"],
+        w.rows.map((x: Any) => [
+          x.engine,
+          x.endpoint,
+          x.serverRoundTrips ?? "-",
+          x.proxyTurns,
+          x.proxyConnections,
+          `${x.bytesUp} / ${x.bytesDown}`,
+          x.msNoDelay,
+          x.msDelayed,
+          x.rttMultiple,
+          x.addedRtts ?? "-",
+          x.status,
+        ]),
+      ),
+    );
+  }
+  if (r.files) {
+    const f = r.files;
+    out.push(
+      `\n**Large files on S3** (bytes counted at the S3 server; memory is the workerd process RSS high-water mark increase during the call, reset before it, not the isolate heap)\n`,
+    );
+    out.push(
+      md(
+        ["file", "size", "call", "GET requests", "bytes read", "% of file", "ms", "workerd peak RSS +MiB", "status"],
+        f.rows.map((x: Any) => [x.file, `${(x.size / 2 ** 20).toFixed(1)} MiB`, x.call, x.requests, x.bytes, x.percent, x.ms, x.peakRssDeltaMiB ?? "n/a", x.status]),
+      ),
+    );
+  }
+  return out.join("\n");
+}
