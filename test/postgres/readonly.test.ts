@@ -59,6 +59,7 @@ describe.each(MODES)("read-only enforcement over %s", (mode) => {
 
   it.each(ATTACKS)("connector: %s is refused or has no effect", async (sql) => {
     const result = await withSession(mode, (s) => outcome(s.query!({ sql, maxRows: 10, timeoutMs: 5000 })));
+    console.log(`[postgres ${mode}] connector ${JSON.stringify(sql)} -> ${result}`);
     expect(result).toMatch(/^refused: invalid_request|^ran/);
     expect(await state(mode)).toEqual(BEFORE);
   });
