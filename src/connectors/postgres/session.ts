@@ -64,7 +64,6 @@ export function openSession(
         schema: config.schema ?? "public",
         timeoutMs: timeoutMs(),
         open: () => transportFor(),
-        transportKind: () => (resolved instanceof ConnectorError ? null : resolved.kind),
       });
     },
     async listCatalogs(p: PageRequest): Promise<Page<CatalogInfo>> {

@@ -10,7 +10,6 @@ export type TestTarget = {
   schema: string;
   timeoutMs: number;
   open: () => Promise<PgTransport>; // connects and authenticates (WebSocket) or returns the HTTP transport
-  transportKind: () => "http" | "websocket" | null;
 };
 
 // One read-only round trip answers authorize (USAGE on the default schema) and sample (a row read).
@@ -25,7 +24,7 @@ export async function runTest(t: TestTarget): Promise<TestResult> {
   const skipRest = (from: TestStepName[]) => {
     for (const name of from) step(name, "skipped", 0, "Skipped because an earlier step failed");
   };
-  const failAt = (err: unknown, elapsed: number, http: boolean): TestResult => {
+  const failAt = (err: unknown, elapsed: number): TestResult => {
     const e =
       err instanceof ConnectorError ? err : new ConnectorError("upstream_error", "The connection test failed unexpectedly");
     const order: TestStepName[] = ["connect", "authenticate", "authorize", "sample"];
@@ -39,7 +38,6 @@ export async function runTest(t: TestTarget): Promise<TestResult> {
     }
     step(failed, "failed", idx === 0 ? elapsed : 0, e.message, e.code);
     skipRest(order.slice(idx + 1));
-    void http;
     return { ok: false, steps, serverVersion: null };
   };
 
@@ -48,7 +46,7 @@ export async function runTest(t: TestTarget): Promise<TestResult> {
   try {
     transport = await t.open();
   } catch (err) {
-    return failAt(err, Date.now() - started, false);
+    return failAt(err, Date.now() - started);
   }
   const http = transport.kind === "http";
   const openedMs = Date.now() - started;
@@ -58,7 +56,7 @@ export async function runTest(t: TestTarget): Promise<TestResult> {
     const r = await transport.query(PROBE, [t.schema], { readOnlyTransaction: true, timeoutMs: t.timeoutMs });
     probeRow = r.rows[0] ?? [];
   } catch (err) {
-    return failAt(err, Date.now() - started, http);
+    return failAt(err, Date.now() - started);
   }
   const probeMs = Date.now() - started;
   if (http) {
