@@ -37,11 +37,19 @@ describe("databricks connector: SQL statements", () => {
     expect(err.detail.engineCode).toBe("TABLE_OR_VIEW_NOT_FOUND");
   });
 
+  it("returns columns and no rows for an empty table", async () => {
+    const w = workspace("empty");
+    const s = await w.open();
+    const r = await s.preview!({ schema: "default", table: "empty_table", limit: 10 });
+    expect(r).toMatchObject({ columns: [{ name: "id", type: "integer", nativeType: "INT" }], rows: [], rowCount: 0, truncated: false });
+  });
+
   it("decodes every type into JSON-safe values", async () => {
     const w = workspace("decode");
     const s = await w.open();
     const r = await s.query!({ sql: "SELECT * FROM `main`.`sales`.`all_types` ORDER BY id", maxRows: 10, timeoutMs: 10000 });
     const types = Object.fromEntries(r.columns.map((c) => [c.name, c.type]));
+    expect(r.columns.find((c) => c.name === "c_struct")?.nativeType).toBe("STRUCT<street:STRING,zip:INT>");
     expect(types).toMatchObject({
       c_tinyint: "integer",
       c_bigint: "integer",

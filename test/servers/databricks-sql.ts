@@ -141,7 +141,9 @@ export class CatalogDb {
 // VARIANT; type_text keeps the precise type in upper case (e.g. DECIMAL(10,2), ARRAY<INT>).
 export function manifestColumn(name: string, position: number, t: DbxType) {
   const typeName = t.name === "TIMESTAMP_NTZ" ? "TIMESTAMP" : t.name === "VARIANT" ? "STRING" : t.name;
-  const col: Record<string, unknown> = { name, position, type_name: typeName, type_text: t.text.toUpperCase() };
+  // Upper-case type words, but not STRUCT field names (the word before a colon).
+  const text = t.text.replace(/([A-Za-z_][A-Za-z0-9_]*)(\s*:)?/g, (m, word: string, colon?: string) => (colon ? m : word.toUpperCase()));
+  const col: Record<string, unknown> = { name, position, type_name: typeName, type_text: text };
   if (t.precision !== undefined) col.type_precision = t.precision;
   if (t.scale !== undefined) col.type_scale = t.scale;
   return col;
