@@ -67,6 +67,9 @@ export type FileEntry =
   | { kind: "folder"; path: string }
   | { kind: "object"; path: string; size: number; lastModified: string | null; etag: string | null };
 
+// Engine-specific details (row groups, delimiter, sampled bytes, ...) ride along as extra keys.
+export type FileSchema = { path: string; format: string; columns: Column[]; [detail: string]: unknown };
+
 export type TestStepName = "connect" | "authenticate" | "authorize" | "sample";
 export type TestStep = {
   name: TestStepName;
@@ -108,7 +111,7 @@ export interface ConnectorSession {
   preview?(args: TableRef & { limit: number }): Promise<RowSet>;
   query?(args: { sql: string; maxRows: number; timeoutMs: number }): Promise<RowSet>;
   listFiles?(args: { path: string; delimiter: string }, page: PageRequest): Promise<Page<FileEntry>>;
-  inferFileSchema?(args: { path: string }): Promise<Record<string, unknown>>;
+  inferFileSchema?(args: { path: string }): Promise<FileSchema>;
   discover?(args: { catalog?: string }, page: PageRequest): Promise<Page<Record<string, unknown>>>;
   close?(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import type { FileMetaData } from "hyparquet";
 import { ConnectorError } from "../errors";
+import type { FileSchema } from "../types";
 import { inferDelimited } from "../../formats/csv";
 import { endsWithPar1, looksLikeText, nameHints, startsWithPar1, textFormat } from "../../formats/detect";
 import { isGzip } from "../../formats/gzip";
@@ -99,7 +100,7 @@ export async function sampleText(
   return readText(source, { gzip: false, maxChars: opts.maxChars, enough: opts.enough });
 }
 
-export async function inferFileSchema(client: S3Client, args: { path: string }): Promise<Record<string, unknown>> {
+export async function inferFileSchema(client: S3Client, args: { path: string }): Promise<FileSchema> {
   const path = args.path;
   const key = keyFor(client.config, path);
   const reader = new ObjectReader(client, key);
