@@ -9,6 +9,7 @@ const STARTERS: Array<[string, () => Promise<{ start: Starter }>]> = [
   ["databricks", () => import("./databricks")],
   ["wsProxy", () => import("./ws-proxy")],
   ["neonHttp", () => import("./neon-http")],
+  ["jwks", () => import("./jwks")],
   ["s3", () => import("./s3")],
 ];
 
