@@ -3,20 +3,26 @@
 // the same machine, in the same run. Runs alternate (ours, bare, ours, bare ...) so a load spike
 // from elsewhere hits both; after a warm-up; with autocannon's programmatic API.
 import { createRequire } from "node:module";
+import { cpuMsOf } from "./lib/procs";
 import type { DevWorker } from "./lib/workers";
 import type { Seed } from "./lib/seed";
 
 const autocannon = createRequire(import.meta.url)("autocannon") as (opts: Record<string, unknown>) => Promise<any>;
 
-export type LoadResult = { reqPerSec: number; p50: number; p99: number; requests: number; non2xx: number; errors: number };
+export type LoadResult = { reqPerSec: number; p50: number; p99: number; requests: number; non2xx: number; errors: number; cpuMsPerRequest: number | null };
 export type ThroughputCase = { name: string; ours: LoadResult; bare: LoadResult; ratio: number; rounds: Array<{ ours: LoadResult; bare: LoadResult }> };
 export type ThroughputResult = { connections: number; durationSec: number; warmupSec: number; rounds: number; cases: ThroughputCase[]; budgetRatio: number };
 
 export const THROUGHPUT_BUDGET = 0.8;
 
-async function load(url: string, headers: Record<string, string>, connections: number, duration: number): Promise<LoadResult> {
+// cpuMs: CPU time used so far by the Worker's workerd process (user + system), so the CPU cost per
+// request can be compared too; it depends much less on other load on the machine than req/s.
+async function load(url: string, headers: Record<string, string>, connections: number, duration: number, cpuMs?: () => number | null): Promise<LoadResult> {
+  const cpu0 = cpuMs?.() ?? null;
   const r = await autocannon({ url, headers, connections, duration, pipelining: 1, timeout: 10 });
+  const cpu1 = cpuMs?.() ?? null;
   return {
+    cpuMsPerRequest: cpu0 !== null && cpu1 !== null && r.requests.total > 0 ? Math.round(((cpu1 - cpu0) / r.requests.total) * 100) / 100 : null,
     reqPerSec: Math.round(r.requests.average),
     p50: r.latency.p50,
     p99: r.latency.p99,
@@ -64,6 +70,18 @@ export async function throughput(
       expectBare: (j: any) => j?.data?.length === 50,
     },
   ];
+  const cpuOf = (w: DevWorker) => {
+    const pid = w.workerdPid();
+    return () => {
+      try {
+        return pid ? cpuMsOf(pid) : null;
+      } catch {
+        return null;
+      }
+    };
+  };
+  const oursCpu = cpuOf(ours);
+  const bareCpu = cpuOf(bare);
   const out: ThroughputCase[] = [];
   for (const c of cases) {
     await check(c.ours.url, c.ours.headers, c.expectOurs, `ours ${c.name}`);
@@ -76,13 +94,13 @@ export async function throughput(
       // Alternate which goes first, so neither always follows the other's tail.
       let o: LoadResult, b: LoadResult;
       if (i % 2 === 0) {
-        o = await load(c.ours.url, c.ours.headers, connections, duration);
-        b = await load(c.bare.url, c.bare.headers, connections, duration);
+        o = await load(c.ours.url, c.ours.headers, connections, duration, oursCpu);
+        b = await load(c.bare.url, c.bare.headers, connections, duration, bareCpu);
       } else {
-        b = await load(c.bare.url, c.bare.headers, connections, duration);
-        o = await load(c.ours.url, c.ours.headers, connections, duration);
+        b = await load(c.bare.url, c.bare.headers, connections, duration, bareCpu);
+        o = await load(c.ours.url, c.ours.headers, connections, duration, oursCpu);
       }
-      console.log(`[throughput] ${c.name} round ${i + 1}: ours ${o.reqPerSec} req/s (p50 ${o.p50} ms, p99 ${o.p99} ms), bare ${b.reqPerSec} req/s (p50 ${b.p50} ms, p99 ${b.p99} ms)`);
+      console.log(`[throughput] ${c.name} round ${i + 1}: ours ${o.reqPerSec} req/s (p50 ${o.p50} ms, p99 ${o.p99} ms, ${o.cpuMsPerRequest} CPU ms/req), bare ${b.reqPerSec} req/s (p50 ${b.p50} ms, p99 ${b.p99} ms, ${b.cpuMsPerRequest} CPU ms/req)`);
       rs.push({ ours: o, bare: b });
     }
     const combine = (xs: LoadResult[]): LoadResult => ({
@@ -92,6 +110,9 @@ export async function throughput(
       requests: xs.reduce((a, x) => a + x.requests, 0),
       non2xx: xs.reduce((a, x) => a + x.non2xx, 0),
       errors: xs.reduce((a, x) => a + x.errors, 0),
+      cpuMsPerRequest: xs.every((x) => x.cpuMsPerRequest !== null)
+        ? Math.round((xs.reduce((a, x) => a + x.cpuMsPerRequest! * x.requests, 0) / xs.reduce((a, x) => a + x.requests, 0)) * 100) / 100
+        : null,
     });
     const o = combine(rs.map((r) => r.ours));
     const b = combine(rs.map((r) => r.bare));

@@ -1,7 +1,7 @@
 // Child processes started by the benchmark. Each runs in its own process group (detached), so
 // killing the group also ends what it spawned (wrangler -> workerd). Everything is killed at the
 // end of a run, on failure, and on Ctrl-C; only the groups started here are ever signalled.
-import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { execSync, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
 const children = new Set<ChildProcess>();
@@ -113,4 +113,20 @@ export function memoryOf(pid: number): { rssKb: number; hwmKb: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const get = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? NaN);
   return { rssKb: get("VmRSS"), hwmKb: get("VmHWM") };
+}
+
+// CPU time (user + system, ms) a process has used so far, from /proc/<pid>/stat.
+let ticksPerSecond = 0;
+export function cpuMsOf(pid: number): number {
+  if (!ticksPerSecond) {
+    try {
+      ticksPerSecond = Number(execSync("getconf CLK_TCK", { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
 }

@@ -28,7 +28,7 @@ export function renderTables(machine: Any, r: Record<string, Any>): string {
     out.push(`\n**Throughput** (autocannon, ${t.connections} connections, ${t.rounds} alternating rounds of ${t.durationSec} s after a ${t.warmupSec} s warm-up; budget ratio >= ${t.budgetRatio})\n`);
     out.push(
       md(
-        ["endpoint", "ours req/s", "ours p50 / p99 ms", "bare req/s", "bare p50 / p99 ms", "ratio ours/bare", "non-2xx / errors"],
+        ["endpoint", "ours req/s", "ours p50 / p99 ms", "bare req/s", "bare p50 / p99 ms", "ratio ours/bare", "workerd CPU ms/req ours / bare", "non-2xx / errors"],
         t.cases.map((c: Any) => [
           c.name,
           c.ours.reqPerSec,
@@ -36,6 +36,7 @@ export function renderTables(machine: Any, r: Record<string, Any>): string {
           c.bare.reqPerSec,
           `${c.bare.p50} / ${c.bare.p99}`,
           c.ratio >= t.budgetRatio ? `${c.ratio}` : `**${c.ratio}**`,
+          `${c.ours.cpuMsPerRequest ?? "n/a"} / ${c.bare.cpuMsPerRequest ?? "n/a"}`,
           `${c.ours.non2xx + c.bare.non2xx} / ${c.ours.errors + c.bare.errors}`,
         ]),
       ),
