@@ -179,7 +179,7 @@ describe("databricks connector: SQL statements", () => {
     const started = Date.now();
     const { result: err, trips } = await w.measure("query (hangs, 3 s deadline)", () => failure(s.query!({ sql: "SELECT 1", maxRows: 1, timeoutMs: 3000 })));
     expect(err.code).toBe("timeout");
-    expect(Date.now() - started).toBeLessThan(3500);
+    expect(Date.now() - started).toBeLessThan(5000); // cut off at the deadline, not left hanging
     expect(trips.cancel).toBe(1);
     expect(trips.execute).toBe(1);
     expect(trips.get).toBeGreaterThanOrEqual(1);
@@ -261,7 +261,7 @@ describe("databricks connector: SQL statements", () => {
     const t0 = Date.now();
     const err = await failure(s.listCatalogs!({ limit: 10 }));
     expect(err.code).toBe("timeout");
-    expect(Date.now() - t0).toBeLessThan(2500);
+    expect(Date.now() - t0).toBeLessThan(2900); // before the 3 s answer arrives
   });
 
   it("never puts a secret in an error message", async () => {

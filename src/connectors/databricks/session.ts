@@ -98,6 +98,9 @@ export function openSession(config: DatabricksConfig, credential: ResolvedCreden
       return rows(sql, Math.max(0, Math.floor(args.maxRows)), args.timeoutMs);
     },
 
+    // discover({catalog}, page): that catalog's schemas, items { catalog, name, comment }, paged by
+    // Unity Catalog's token. discover({}, page): catalogs, items { name, comment, schemas: [{ name,
+    // comment }] (at most DISCOVER_SCHEMAS_PER_CATALOG), schemasTruncated, error? }, paged over catalogs.
     async discover(args, page) {
       if (args.catalog) {
         const p = await listSchemas(client, args.catalog, page, { missingIsEmpty: false }).catch((err) => {
