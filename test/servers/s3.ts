@@ -132,6 +132,7 @@ export async function start(): Promise<{ addresses: Record<string, string>; stop
 
       const headers = { ...req.headers };
       let emptyWithRange = false;
+      let firstByteOnly: number | null = null; // object size, when only byte 0 was asked for
       const suffix = originalRange && /^bytes=-(\d+)$/.exec(originalRange.trim());
       if (suffix && key && method === "GET") {
         const size = await headSize(req.url ?? "/");
@@ -147,6 +148,10 @@ export async function start(): Promise<{ addresses: Record<string, string>; stop
         if (size === 0) {
           delete headers.range;
           emptyWithRange = true;
+        } else if (/^bytes=0-0$/.test(originalRange.trim()) && size !== null) {
+          // s3rver reads an end of 0 as "to the end" and would stream the whole object.
+          headers.range = size > 1 ? "bytes=0-1" : "bytes=0-0";
+          firstByteOnly = size;
         }
       }
 
@@ -187,6 +192,15 @@ export async function start(): Promise<{ addresses: Record<string, string>; stop
             const h = { ...up.headers, "content-length": String(bytes) };
             res.writeHead(status, h).end(body);
             return finish(status);
+          }
+          if (firstByteOnly !== null && status === 206) {
+            const chunks: Buffer[] = [];
+            for await (const c of up) chunks.push(c as Buffer);
+            const one = Buffer.concat(chunks).subarray(0, 1);
+            bytes = one.length;
+            const h = { ...up.headers, "content-length": "1", "content-range": `bytes 0-0/${firstByteOnly}` };
+            res.writeHead(206, h).end(one);
+            return finish(206);
           }
           res.writeHead(status, up.headers);
           up.on("data", (c: Buffer) => {
