@@ -1,10 +1,10 @@
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
-import * as schema from "./schema";
 
-export type Db = DrizzleD1Database<typeof schema>;
+export type Db = DrizzleD1Database;
 
 // A drizzle handle over a D1 session, so reads can be served by the nearest replica while a
-// client's bookmark still guarantees it reads its own writes.
+// client's bookmark still guarantees it reads its own writes. No relational schema is passed: the
+// services use the query builder only, and building the relational config costs CPU per request.
 export function openDb(session: D1DatabaseSession | D1Database): Db {
-  return drizzle(session as D1Database, { schema });
+  return drizzle(session as D1Database);
 }

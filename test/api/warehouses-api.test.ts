@@ -1,0 +1,85 @@
+import { describe, expect, inject, it } from "vitest";
+import { api, expectProblem, newWorkspace } from "../helpers";
+
+// Snowflake and Databricks through the public API (connector details are in test/snowflake and
+// test/databricks): the reference endpoints, and Databricks discover.
+const s = inject("servers");
+const scope = (label: string) => `api-${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+
+async function connection(type: "snowflake" | "databricks") {
+  const { token } = await newWorkspace("write");
+  const body =
+    type === "snowflake"
+      ? { name: "sf", type, method: "programmaticAccessToken", identity: {}, secrets: { token: s.snowflakePat } }
+      : { name: "dbx", type, method: "oauthM2M", identity: { clientId: s.databricksClientId }, secrets: { clientSecret: s.databricksClientSecret } };
+  const cred = await api("/api/credentials", { method: "POST", token, body });
+  expect(cred.status).toBe(201);
+  const config =
+    type === "snowflake"
+      ? { account: s.snowflakeAccount, warehouse: "TEST_WH", database: "SFDEMO", role: "ANALYST", endpoint: `${s.snowflakeEndpoint}/s/${scope("sf")}` }
+      : { host: s.databricksHost, warehouseId: s.databricksWarehouseId, catalog: "main", schema: "sales", endpoint: `${s.databricksEndpoint}/s/${scope("dbx")}` };
+  const conn = await api("/api/connections", { method: "POST", token, body: { name: type, type, config, credentialId: cred.json.id } });
+  expect(conn.status).toBe(201);
+  return { token, id: conn.json.id as string };
+}
+
+describe("snowflake through the API", () => {
+  it("tests, lists, previews and runs a read-only query", async () => {
+    const { token, id } = await connection("snowflake");
+    expect((await api(`/api/connections/${id}/test`, { method: "POST", token })).json.ok).toBe(true);
+    expect((await api(`/api/connections/${id}/catalogs`, { token })).json.data.map((c: any) => c.name)).toContain("SFDEMO");
+    expect((await api(`/api/connections/${id}/schemas`, { token })).json.data.map((c: any) => c.name)).toEqual(expect.arrayContaining(["SALES", "HR"]));
+    const tables = await api(`/api/connections/tables?connectionId=${id}&schema=SALES`, { token });
+    expect(tables.json.data.map((t: any) => t.name)).toEqual(expect.arrayContaining(["CUSTOMERS", "ORDERS"]));
+    const cols = await api(`/api/connections/${id}/columns?schema=SALES&table=CUSTOMERS`, { token });
+    expect(cols.json.data[0]).toMatchObject({ name: "ID", position: 1, nullable: false });
+    const preview = await api(`/api/connections/${id}/preview?schema=SALES&table=CUSTOMERS&limit=2`, { token });
+    expect(preview.status).toBe(200);
+    expect(preview.json.rows.length).toBeLessThanOrEqual(2);
+    const q = await api("/api/connections/test-query", { method: "POST", token, body: { connectionId: id, sql: "SELECT 1 AS ONE", maxRows: 5 } });
+    expect(q.json.rowCount).toBe(1);
+    expect(String(q.json.rows[0][0])).toBe("1");
+    expectProblem(await api("/api/connections/test-query", { method: "POST", token, body: { connectionId: id, sql: "DROP TABLE SALES.CUSTOMERS" } }), 422);
+  });
+});
+
+describe("databricks through the API", () => {
+  it("tests, lists from Unity Catalog, previews and runs a read-only query", async () => {
+    const { token, id } = await connection("databricks");
+    expect((await api(`/api/connections/${id}/test`, { method: "POST", token })).json.ok).toBe(true);
+    const catalogs = (await api(`/api/connections/${id}/catalogs`, { token })).json.data.map((c: any) => c.name);
+    expect(catalogs).toContain("main");
+    const tables = await api(`/api/connections/${id}/tables?catalog=main&schema=sales`, { token });
+    expect(tables.status).toBe(200);
+    expect(tables.json.data.length).toBeGreaterThan(0);
+    const table = tables.json.data[0].name;
+    const cols = await api(`/api/connections/${id}/columns?catalog=main&schema=sales&table=${table}`, { token });
+    expect(cols.json.data.length).toBeGreaterThan(0);
+    expect((await api(`/api/connections/${id}/preview?catalog=main&schema=sales&table=${table}&limit=3`, { token })).status).toBe(200);
+    const q = await api("/api/connections/test-query", { method: "POST", token, body: { connectionId: id, sql: "SELECT 1 AS one", maxRows: 5 } });
+    expect(q.status).toBe(200);
+    expect(q.json.rowCount).toBe(1);
+  });
+
+  it("discovers catalogs with their schemas, or the schemas of one catalog, paginated", async () => {
+    const { token, id } = await connection("databricks");
+    const first = await api("/api/connections/databricks/discover", { method: "POST", token, body: { connectionId: id, limit: 1 } });
+    expect(first.status).toBe(200);
+    expect(first.json.data).toHaveLength(1);
+    expect(first.json.data[0]).toHaveProperty("schemas");
+    expect(first.json.nextCursor).toEqual(expect.any(String));
+    const names = [first.json.data[0].name];
+    let cursor = first.json.nextCursor;
+    while (cursor) {
+      const next = await api("/api/connections/databricks/discover", { method: "POST", token, body: { connectionId: id, limit: 1, cursor } });
+      names.push(...next.json.data.map((c: any) => c.name));
+      cursor = next.json.nextCursor;
+    }
+    expect(names).toEqual(expect.arrayContaining(s.databricksCatalogs!.split(",")));
+    const one = await api("/api/connections/databricks/discover", { method: "POST", token, body: { connectionId: id, catalog: "main" } });
+    expect(one.json.data.map((x: any) => x.name)).toContain("sales");
+    expect(one.json.data.every((x: any) => x.catalog === "main")).toBe(true);
+    expectProblem(await api("/api/connections/databricks/discover", { method: "POST", token, body: { connectionId: id, catalog: "no_such_catalog" } }), 404);
+    expectProblem(await api("/api/connections/databricks/discover", { method: "POST", token, body: { connectionId: id, cursor: "bogus" } }), 400, "invalid_cursor");
+  });
+});
