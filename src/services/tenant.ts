@@ -9,7 +9,7 @@ import type { Scope } from "../lib/api-keys";
 // Request-scoped access to one workspace's data. An API key's check rides in the same D1 batch as
 // the request's first read, so an authenticated metadata read costs one round trip; results are
 // only released once the key is proven valid. Writes always prove the key first.
-type PendingCheck = { keyId: string; token: string };
+type PendingCheck = { keyId: string; hash: Promise<string> };
 
 export type Principal = { workspaceId: string; scope: Scope; via: "api_key" | "jwt"; keyId?: string };
 
@@ -22,9 +22,10 @@ export class Tenant {
   constructor(
     readonly db: Db,
     readonly principal: Principal,
-    pending: PendingCheck | null,
+    pending: { keyId: string; token: string } | null,
   ) {
-    this.pending = pending;
+    // The token's hash is computed while the first query is in flight.
+    this.pending = pending && { keyId: pending.keyId, hash: sha256Hex(pending.token) };
   }
 
   get workspaceId() {
@@ -50,7 +51,7 @@ export class Tenant {
 
   private async settle(pending: PendingCheck, rows: Array<{ workspaceId: string; hash: string; scope: string; expiresAt: number | null; revokedAt: number | null }>) {
     const row = rows[0];
-    const hash = await sha256Hex(pending.token);
+    const hash = await pending.hash;
     const ok =
       !!row &&
       constantTimeEqual(row.hash, hash) &&
