@@ -12,42 +12,52 @@ export type ChunkSource = {
 };
 
 export async function* gunzip(source: ChunkSource): AsyncGenerator<Uint8Array> {
-  const it = source.chunks[Symbol.asyncIterator]();
-  const input = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await it.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    async cancel() {
-      await it.return?.();
-    },
-  });
-  const output = input.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
-  const reader = output.getReader();
-  let finished = false;
+  // Driven by hand rather than with pipeThrough: a stream cut by our byte budget ends mid-member, and
+  // an errored stream drops the output still queued in it. Here a read is always pending, so every
+  // decompressed chunk is collected the moment it is produced, and the budget's end only stops input.
+  const ds = new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>;
+  const writer = ds.writable.getWriter();
+  const reader = ds.readable.getReader();
+  const out: Uint8Array[] = [];
+  let failed: unknown = null;
+  let ended = false;
+  const pump = (async () => {
+    try {
+      for (;;) {
+        const next = await reader.read();
+        if (next.done) break;
+        out.push(next.value);
+      }
+    } catch (err) {
+      failed = err;
+    } finally {
+      ended = true;
+    }
+  })();
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+  const drain = function* () {
+    while (out.length) yield out.shift()!;
+  };
   try {
-    for (;;) {
-      let next: ReadableStreamReadResult<Uint8Array>;
-      try {
-        next = await reader.read();
-      } catch (err) {
-        if (err instanceof ConnectorError) throw err;
-        // A stream cut by our own byte budget ends mid-member: what came out so far is the sample.
-        if (!source.exhausted()) {
-          finished = true;
-          return;
-        }
-        throw new ConnectorError("invalid_request", "The gzip data is corrupt or truncated");
-      }
-      if (next.done) {
-        finished = true;
-        return;
-      }
-      yield next.value;
+    for await (const chunk of source.chunks) {
+      await writer.write(chunk).catch(() => {});
+      await settle();
+      if (failed) throw new ConnectorError("invalid_request", "The gzip data is corrupt");
+      yield* drain();
+    }
+    if (source.exhausted()) {
+      await writer.close().catch(() => {});
+      await pump;
+      yield* drain();
+      if (failed) throw new ConnectorError("invalid_request", "The gzip data is corrupt or truncated");
+    } else {
+      // Stopped at our byte budget: what came out so far is the sample.
+      yield* drain();
     }
   } finally {
-    if (!finished) await reader.cancel().catch(() => {});
-    else reader.releaseLock();
+    if (!ended) {
+      await writer.abort().catch(() => {});
+      await reader.cancel().catch(() => {});
+    }
   }
 }

