@@ -1,21 +1,20 @@
-import { Client } from "@neondatabase/serverless";
 import { ConnectorError } from "../errors";
 import type { ConnectorContext } from "../types";
 import { fromEngine, unreachable, type Secrets } from "./pg-errors";
 import { withTimeout, type PgResult, type PgTarget, type PgTransport, type QueryOptions } from "./transport";
+import { WireClient, WireClosedError, type ByteLimit, type WireResult } from "./wire/client";
+import { PgServerError } from "./wire/messages";
+import { ScramError } from "./wire/scram";
 
-// The Neon driver's WebSocket Client (the PostgreSQL wire protocol tunnelled through a WebSocket-to-TCP
-// proxy). One connection per session. User SQL and previews run as BEGIN READ ONLY with the statement
-// timeout and output settings, the statement (extended protocol, so a second statement cannot ride
-// along), then a (deferred) ROLLBACK.
+// The PostgreSQL wire protocol tunnelled through a WebSocket-to-TCP proxy (Neon's wsproxy or
+// compatible), with our own small client (wire/). One connection per session. User SQL and previews
+// run as BEGIN READ ONLY with the statement timeout and output settings, the statement (extended
+// protocol, so a second statement cannot ride along), then a (deferred) ROLLBACK.
 
-const TEXT_TYPES = { getTypeParser: () => (value: string) => value };
-
-type RawResult = { fields: Array<{ name: string; dataTypeID: number }>; rows: unknown[]; command: string; rowCount: number | null };
-
-function isSqlState(code: unknown): code is string {
-  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
-}
+const APPLICATION_NAME = "connections-api";
+// Catalog queries are not truncated but refused (the connection closed) past this many bytes of rows.
+const CATALOG_BYTES_FLOOR = 16 * 1024 * 1024;
+const USER_BYTES_FACTOR = 3;
 
 export async function openWebSocketTransport(
   proxy: URL,
@@ -26,81 +25,77 @@ export async function openWebSocketTransport(
   const where = `${target.host}:${target.port} through the WebSocket proxy ${proxy.host}`;
   ctx.assertAllowed(proxy);
   // The database host itself is checked too (the egress guard speaks URLs, so it gets one).
-  ctx.assertAllowed(`https://${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}/`);
-  const client = new Client({
-    host: target.host,
-    port: target.port,
-    user: target.user,
-    password: target.password,
-    database: target.database,
-    ssl: false,
-    // No startup parameters (options, statement_timeout): poolers such as PgBouncer refuse them. The
-    // settings go into each read-only transaction instead; catalog calls are bounded by the deadline.
-    types: TEXT_TYPES,
-  } as ConstructorParameters<typeof Client>[0]);
+  const bracketed = target.host.includes(":") ? `[${target.host}]` : target.host;
+  ctx.assertAllowed(`https://${bracketed}:${target.port}/`);
+  // ws://<proxy>/<path>?address=<host>:<port>, as Neon's driver addresses wsproxy.
   const path = proxy.pathname === "/" ? "/" : proxy.pathname.replace(/\/$/, "");
-  client.neonConfig.wsProxy = (host: string, port: number | string) => `${proxy.host}${path}?address=${host}:${port}`;
-  client.neonConfig.useSecureWebSocket = proxy.protocol === "wss:";
-  client.neonConfig.pipelineConnect = false;
+  const url = `${proxy.protocol === "wss:" ? "wss:" : "ws:"}//${proxy.host}${path}?address=${bracketed}:${target.port}`;
+
+  let client: WireClient | null = null;
   let closed = false;
   const end = () => {
-    if (closed) return;
     closed = true;
-    client.end().catch(() => {});
+    client?.destroy(new WireClosedError("the deadline passed"));
   };
-  client.on("error", () => {}); // surfaced through the pending query instead
   const onAbort = () => end();
   ctx.signal.addEventListener("abort", onAbort, { once: true });
   const remaining = () => Math.max(0, ctx.deadline - Date.now());
 
   const mapError = (err: unknown): ConnectorError => {
     if (err instanceof ConnectorError) return err;
-    const e = err as { code?: unknown; message?: unknown };
-    if (isSqlState(e?.code)) return fromEngine({ message: String(e.message ?? ""), code: e.code }, secrets);
+    if (err instanceof PgServerError && /^[0-9A-Z]{5}$/.test(err.code)) return fromEngine({ message: err.message, code: err.code }, secrets);
+    if (err instanceof ScramError) return new ConnectorError("auth_failed", `Authentication failed: ${err.message}`);
     if (ctx.signal.aborted) return new ConnectorError("timeout", "The operation was cancelled at its deadline");
-    const raw = err instanceof Error ? err.message : "";
-    if (/terminated unexpectedly|connection terminated/i.test(raw)) {
-      return unreachable(where, "the connection was closed before the database answered (refused, unknown host or unreachable)", secrets);
-    }
-    if (!raw || raw.startsWith("[object")) return unreachable(where, "the WebSocket to the proxy could not be opened", secrets);
     return unreachable(where, err, secrets);
   };
 
   try {
-    await withTimeout(client.connect(), remaining(), `Connecting to ${where}`, end);
+    const connecting = WireClient.connect(url, {
+      user: target.user,
+      password: target.password,
+      database: target.database,
+      applicationName: APPLICATION_NAME,
+      signal: ctx.signal,
+    });
+    // No startup parameters (options, statement_timeout): poolers such as PgBouncer refuse them. The
+    // settings go into each read-only transaction instead; catalog calls are bounded by the deadline.
+    client = await withTimeout(connecting, remaining(), `Connecting to ${where}`, () => {
+      closed = true;
+      connecting.then((c) => c.destroy(), () => {});
+    });
   } catch (err) {
-    // A server-side refusal (bad password, unknown database) already closed the socket: sending a
-    // Terminate now would only raise inside the driver.
-    // Likewise when the proxy closed the WebSocket; a timeout has already ended the client.
     closed = true;
     ctx.signal.removeEventListener("abort", onAbort);
     throw mapError(err);
   }
+  const conn = client;
 
   // A read-only transaction is left open after its statement and rolled back lazily: by the next
   // BEGIN (same message), or by the server when close() ends the connection. Catalog queries that
   // follow simply run inside it (it is read-only) unless it failed. This saves the ROLLBACK round trip.
   let tx: "none" | "open" | "failed" = "none";
-  const run = async (config: { text: string; values?: unknown[]; name?: string }, what: string): Promise<RawResult> => {
+  const run = async (request: () => Promise<WireResult>, what: string): Promise<WireResult> => {
     try {
-      return (await withTimeout(
-        client.query({ ...config, rowMode: "array" } as never) as unknown as Promise<RawResult>,
-        remaining(),
-        what,
-        end,
-      )) as RawResult;
+      return await withTimeout(request(), remaining(), what, end);
     } catch (err) {
       if (tx !== "none") tx = "failed";
       throw err;
     }
   };
+  // User rows are kept up to just past USER_BYTES_FACTOR times the response budget, counted in protocol
+  // bytes, and the rest is read and dropped: the row set then trims to the budget by its JSON size and
+  // reports truncation. The factor covers the worst shrink from protocol bytes to JSON (one-character
+  // values: a 4-byte length plus 1 byte against 1 character plus a comma), so rows are never dropped
+  // without the row set noticing. Catalog results past a generous cap close the connection instead.
+  const userLimit: ByteLimit = { bytes: USER_BYTES_FACTOR * ctx.limits.responseBytes, mode: "truncate" };
+  const catalogLimit: ByteLimit = { bytes: Math.max(ctx.limits.responseBytes, CATALOG_BYTES_FLOOR), mode: "fail" };
 
   return {
     kind: "websocket",
     async query(sql: string, params: unknown[], opts: QueryOptions): Promise<PgResult> {
-      if (closed) throw new ConnectorError("unreachable", `The connection to ${where} is closed`);
+      if (closed || conn.closed) throw new ConnectorError("unreachable", `The connection to ${where} is closed`);
       const values = params.map((p) => (p === null || p === undefined ? null : String(p)));
-      let result: RawResult;
+      let result: WireResult;
       try {
         if (opts.readOnlyTransaction) {
           const ms = Math.max(1, Math.floor(opts.timeoutMs));
@@ -110,33 +105,31 @@ export async function openWebSocketTransport(
             "set_config('DateStyle', 'ISO, YMD', true), set_config('IntervalStyle', 'postgres', true), set_config('bytea_output', 'hex', true)";
           const text = tx === "none" ? begin : `ROLLBACK; ${begin}`;
           tx = "open";
-          await run({ text }, "Starting the transaction");
-          // A named statement forces the extended protocol, which accepts exactly one statement.
-          // The name is random: behind a transaction pooler the server connection outlives this session.
-          const name = values.length ? undefined : `ro_${crypto.randomUUID().replaceAll("-", "")}`;
-          result = await run({ text: sql, values, name }, "The statement");
+          await run(() => conn.simpleQuery(text), "Starting the transaction");
+          // The extended protocol accepts exactly one statement. The statement's name is random:
+          // behind a transaction pooler the server connection outlives this session.
+          const name = values.length ? "" : `ro_${crypto.randomUUID().replaceAll("-", "")}`;
+          result = await run(() => conn.extendedQuery(sql, values, name, userLimit), "The statement");
         } else {
           if (tx === "failed") {
-            await run({ text: "ROLLBACK" }, "Ending the transaction");
+            await run(() => conn.simpleQuery("ROLLBACK"), "Ending the transaction");
             tx = "none";
           }
-          result = await run({ text: sql, values }, "The statement");
+          result = await run(
+            () => (values.length ? conn.extendedQuery(sql, values, "", catalogLimit) : conn.simpleQuery(sql, catalogLimit)),
+            "The statement",
+          );
         }
       } catch (err) {
         throw mapError(err);
       }
-      return {
-        fields: result.fields.map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),
-        rows: result.rows as PgResult["rows"],
-        command: result.command,
-        rowCount: result.rowCount,
-      };
+      return { fields: result.fields, rows: result.rows, command: result.command, rowCount: result.rowCount };
     },
     async close() {
       ctx.signal.removeEventListener("abort", onAbort);
       if (closed) return;
       closed = true;
-      await withTimeout(client.end(), 2000, "Closing the connection").catch(() => {});
+      conn.close();
     },
   };
 }
