@@ -38,3 +38,12 @@ export const cursorParam = z
 
 export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+
+// Keyset pages: the query asks for limit + 1 rows ordered by id; the extra row only says "there is more".
+export function keysetPage<R extends { id: string }, T>(kind: string, rows: R[], limit: number, present: (row: R) => T) {
+  const page = rows.slice(0, limit);
+  return {
+    data: page.map(present),
+    nextCursor: rows.length > limit ? encodeCursor(kind, page[page.length - 1]!.id) : null,
+  };
+}

@@ -68,3 +68,5 @@ export const idempotencyHeader = z.object({
     .optional()
     .openapi({ description: "Replays the first response for the same key and body; another body with the same key is 422" }),
 });
+
+export const etagHeader = { ETag: { schema: { type: "string" as const }, description: "Current version, for If-Match" } };

@@ -4,7 +4,7 @@ import { mintApiKey, type Scope } from "../lib/api-keys";
 import { sha256Hex } from "../lib/encoding";
 import { badRequest, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { decodeCursor, encodeCursor } from "../lib/pagination";
+import { decodeCursor, keysetPage } from "../lib/pagination";
 import { iso } from "../schemas/common";
 import type { Tenant } from "./tenant";
 
@@ -29,11 +29,7 @@ export async function listKeys(t: Tenant, limit: number, cursor?: string) {
       .orderBy(asc(apiKeys.id))
       .limit(limit + 1),
   );
-  const page = rows.slice(0, limit);
-  return {
-    data: page.map(presentKey),
-    nextCursor: rows.length > limit ? encodeCursor("keys", page[page.length - 1]!.id) : null,
-  };
+  return keysetPage("keys", rows, limit, presentKey);
 }
 
 export async function createKey(t: Tenant, input: { name: string; scope: Scope; expiresAt?: string }) {

@@ -6,7 +6,7 @@ import type { Bindings } from "../env";
 import { checkIfMatch, concurrentChange } from "../lib/etag";
 import { ApiError, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { decodeCursor, encodeCursor } from "../lib/pagination";
+import { decodeCursor, keysetPage } from "../lib/pagination";
 import { iso } from "../schemas/common";
 import { mergePatch, validateConfig } from "./connection-config";
 import { credentialQuery, resolveCredential, type CredentialRow } from "./credentials";
@@ -57,11 +57,7 @@ export async function listConnections(t: Tenant, q: { type?: string; name?: stri
       .orderBy(asc(connections.id))
       .limit(q.limit + 1),
   );
-  const page = rows.slice(0, q.limit);
-  return {
-    data: page.map(presentConnection),
-    nextCursor: rows.length > q.limit ? encodeCursor("connections", page[page.length - 1]!.id) : null,
-  };
+  return keysetPage("connections", rows, q.limit, presentConnection);
 }
 
 function checkCredentialFits(def: ConnectorDefinition, cred: CredentialRow | undefined, id: string) {

@@ -6,7 +6,7 @@ import type { Bindings } from "../env";
 import { checkIfMatch, concurrentChange } from "../lib/etag";
 import { ApiError, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { decodeCursor, encodeCursor } from "../lib/pagination";
+import { decodeCursor, keysetPage } from "../lib/pagination";
 import { loadKeyRing, openSecrets, sealSecrets } from "../lib/secrets-crypto";
 import { iso } from "../schemas/common";
 import { methodOf, validateCredentialFields } from "./credential-fields";
@@ -57,11 +57,7 @@ export async function listCredentials(t: Tenant, q: { type?: string; limit: numb
       .orderBy(asc(credentials.id))
       .limit(q.limit + 1),
   );
-  const page = rows.slice(0, q.limit);
-  return {
-    data: page.map(presentCredential),
-    nextCursor: rows.length > q.limit ? encodeCursor("credentials", page[page.length - 1]!.id) : null,
-  };
+  return keysetPage("credentials", rows, q.limit, presentCredential);
 }
 
 export async function createCredential(

@@ -3,7 +3,7 @@ import { connections, pipelines } from "../db/schema";
 import { checkIfMatch, concurrentChange } from "../lib/etag";
 import { ApiError, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
-import { decodeCursor, encodeCursor } from "../lib/pagination";
+import { decodeCursor, keysetPage } from "../lib/pagination";
 import { iso } from "../schemas/common";
 import { isForeignKeyViolation } from "./db-errors";
 import type { Tenant } from "./tenant";
@@ -61,11 +61,7 @@ export async function listPipelines(t: Tenant, q: { connectionId?: string; limit
       .orderBy(asc(pipelines.id))
       .limit(q.limit + 1),
   );
-  const page = rows.slice(0, q.limit);
-  return {
-    data: page.map(presentPipeline),
-    nextCursor: rows.length > q.limit ? encodeCursor("pipelines", page[page.length - 1]!.id) : null,
-  };
+  return keysetPage("pipelines", rows, q.limit, presentPipeline);
 }
 
 export async function createPipeline(

@@ -19,12 +19,11 @@ import {
   updateConnection,
 } from "../../services/connections";
 import { withIdempotency } from "../../services/idempotency";
-import { errorResponses, idempotencyHeader, ifMatchHeader, jsonBody, jsonContent, security } from "../openapi";
+import { errorResponses, etagHeader, idempotencyHeader, ifMatchHeader, jsonBody, jsonContent, security } from "../openapi";
 import { newRouter } from "../router";
 
 const tags = ["Connections"];
 const write = requireScope("write");
-const etagHeader = { ETag: { schema: { type: "string" as const }, description: "Current version, for If-Match" } };
 
 export const connectionsRouter = newRouter();
 

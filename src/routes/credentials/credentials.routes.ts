@@ -14,12 +14,11 @@ import {
   updateCredential,
 } from "../../services/credentials";
 import { withIdempotency } from "../../services/idempotency";
-import { errorResponses, idempotencyHeader, ifMatchHeader, jsonBody, jsonContent, security } from "../openapi";
+import { errorResponses, etagHeader, idempotencyHeader, ifMatchHeader, jsonBody, jsonContent, security } from "../openapi";
 import { newRouter } from "../router";
 
 const tags = ["Credentials"];
 const write = requireScope("write");
-const etagHeader = { ETag: { schema: { type: "string" as const }, description: "Current version, for If-Match" } };
 
 export const credentialsRouter = newRouter();
 

@@ -6,12 +6,11 @@ import { deletedSchema, idParam } from "../../schemas/common";
 import { CreatePipelineSchema, PipelineSchema, UpdatePipelineSchema } from "../../schemas/pipelines";
 import { withIdempotency } from "../../services/idempotency";
 import { createPipeline, deletePipeline, getPipeline, listPipelines, presentPipeline, updatePipeline } from "../../services/pipelines";
-import { errorResponses, idempotencyHeader, ifMatchHeader, jsonBody, jsonContent, security } from "../openapi";
+import { errorResponses, etagHeader, idempotencyHeader, ifMatchHeader, jsonBody, jsonContent, security } from "../openapi";
 import { newRouter } from "../router";
 
 const tags = ["Pipelines"];
 const write = requireScope("write");
-const etagHeader = { ETag: { schema: { type: "string" as const }, description: "Current version, for If-Match" } };
 
 export const pipelinesRouter = newRouter();
 
