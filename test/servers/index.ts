@@ -10,6 +10,7 @@ const STARTERS: Array<[string, () => Promise<{ start: Starter }>]> = [
   ["wsProxy", () => import("./ws-proxy")],
   ["neonHttp", () => import("./neon-http")],
   ["jwks", () => import("./jwks")],
+  ["httpFixture", () => import("./http-fixture")],
   ["s3", () => import("./s3")],
 ];
 
