@@ -100,16 +100,19 @@ export async function openWebSocketTransport(
         if (opts.readOnlyTransaction) {
           const ms = Math.max(1, Math.floor(opts.timeoutMs));
           // The SELECT takes the transaction's snapshot, so the statement cannot switch it to read-write.
-          const begin =
-            `BEGIN READ ONLY; SELECT set_config('statement_timeout', '${ms}', true), set_config('TimeZone', 'UTC', true), ` +
-            "set_config('DateStyle', 'ISO, YMD', true), set_config('IntervalStyle', 'postgres', true), set_config('bytea_output', 'hex', true)";
-          const text = tx === "none" ? begin : `ROLLBACK; ${begin}`;
+          const begin = [
+            "BEGIN READ ONLY",
+            `SELECT set_config('statement_timeout', '${ms}', true), set_config('TimeZone', 'UTC', true), ` +
+              "set_config('DateStyle', 'ISO, YMD', true), set_config('IntervalStyle', 'postgres', true), set_config('bytea_output', 'hex', true)",
+          ];
+          const preamble = tx === "none" ? begin : ["ROLLBACK", ...begin];
           tx = "open";
-          await run(() => conn.simpleQuery(text), "Starting the transaction");
-          // The extended protocol accepts exactly one statement. The statement's name is random:
-          // behind a transaction pooler the server connection outlives this session.
+          // One round trip: the transaction's start and the statement leave in one frame and one Sync,
+          // so an error in the start skips the statement. The extended protocol accepts exactly one
+          // statement. Its name is random: behind a transaction pooler the server connection outlives
+          // this session.
           const name = values.length ? "" : `ro_${crypto.randomUUID().replaceAll("-", "")}`;
-          result = await run(() => conn.extendedQuery(sql, values, name, userLimit), "The statement");
+          result = await run(() => conn.extendedQuery(sql, values, name, userLimit, preamble), "The statement");
         } else {
           if (tx === "failed") {
             await run(() => conn.simpleQuery("ROLLBACK"), "Ending the transaction");

@@ -282,9 +282,17 @@ export class WireClient {
    * Extended query: Parse (named or unnamed statement), Bind with text parameters, Describe, Execute
    * (all rows), Close of a named statement, Sync, in one frame. Only one statement is accepted.
    */
-  extendedQuery(sql: string, values: Array<string | null>, name = "", limit?: ByteLimit): Promise<WireResult> {
+  extendedQuery(sql: string, values: Array<string | null>, name = "", limit?: ByteLimit, preamble: string[] = []): Promise<WireResult> {
     return this.serial(() => {
       const w = new Writer();
+      // Statements that must succeed before this one (BEGIN READ ONLY, its settings) travel in the same
+      // frame. After an error the server skips every message up to Sync, so the statement never runs
+      // without them; the result is still the last statement's.
+      for (const stmt of preamble) {
+        m.parse(w, "", stmt);
+        m.bind(w, "", []);
+        m.execute(w);
+      }
       m.parse(w, name, sql);
       m.bind(w, name, values.map((v) => (v === null ? null : utf8(v))));
       m.describePortal(w);
