@@ -1,4 +1,6 @@
 import pg from "pg";
+import type { PgParams } from "./pg-params";
+export { pgParams, type PgParams } from "./pg-params";
 
 // Seeds the PostgreSQL databases the Databricks contract server exposes as Unity Catalog catalogs.
 // A database is a catalog when its comment starts with "uc:" (the rest is the catalog comment), so
@@ -10,32 +12,8 @@ export const CATALOGS: Array<{ name: string; comment: string }> = [
 ];
 export const WIDE_SCHEMA_COUNT = 55; // plus "default"
 
-export type PgParams = { host: string; port: number; user: string; password: string; database: string };
 
 // Prefers the superuser address: the server creates a database per catalog.
-export function pgParams(shared: Record<string, string>): PgParams {
-  const url = shared.pgAdminUrl ?? shared.pgUrl;
-  if (url) {
-    const u = new URL(url);
-    return {
-      host: u.hostname,
-      port: Number(u.port || 5432),
-      user: decodeURIComponent(u.username),
-      password: decodeURIComponent(u.password),
-      database: decodeURIComponent(u.pathname.slice(1) || "postgres"),
-    };
-  }
-  if (shared.pgHost) {
-    return {
-      host: shared.pgHost,
-      port: Number(shared.pgPort ?? 5432),
-      user: shared.pgUser ?? "postgres",
-      password: shared.pgPassword ?? "",
-      database: shared.pgDatabase ?? "postgres",
-    };
-  }
-  throw new Error("databricks contract server: no PostgreSQL address (start the postgres server first)");
-}
 
 const MAIN_SQL = `
 DROP SCHEMA IF EXISTS public CASCADE;

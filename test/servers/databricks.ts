@@ -87,7 +87,7 @@ const fromUc = (e: UcError) => new HttpError(e.status, e.body);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 export async function start(shared: Record<string, string>): Promise<Started> {
-  const params = pgParams(shared);
+  const params = pgParams(shared, "databricks");
   await seed(params);
   const dbs = new Map<string, CatalogDb>();
   const admin = new CatalogDb(params, params.database);

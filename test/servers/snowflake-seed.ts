@@ -1,4 +1,6 @@
 import pg from "pg";
+import type { PgParams } from "./pg-params";
+export { pgParams, type PgParams } from "./pg-params";
 
 // Seeds the PostgreSQL databases the Snowflake contract server exposes as Snowflake databases. Names
 // are uppercase and quoted (Snowflake's unquoted identifiers resolve to uppercase). Each database gets
@@ -6,7 +8,6 @@ import pg from "pg";
 // Snowflake-only types as domains (VARIANT, OBJECT, ARRAY over jsonb; TIMESTAMP_TZ over text that keeps
 // the offset). Statements run as the PostgreSQL role sf_reader, which cannot read HR.SALARIES.
 
-export type PgParams = { host: string; port: number; user: string; password: string; database: string };
 
 export const SF_DATABASES = [
   { name: "SFDEMO", comment: "Demo database" },
@@ -16,29 +17,6 @@ export const SF_DATABASES = [
 export const READER_ROLE = "sf_reader";
 export const BIG_ROWS = 2500;
 
-export function pgParams(shared: Record<string, string>): PgParams {
-  const url = shared.pgAdminUrl ?? shared.pgUrl;
-  if (url) {
-    const u = new URL(url);
-    return {
-      host: u.hostname,
-      port: Number(u.port || 5432),
-      user: decodeURIComponent(u.username),
-      password: decodeURIComponent(u.password),
-      database: decodeURIComponent(u.pathname.slice(1) || "postgres"),
-    };
-  }
-  if (shared.pgHost) {
-    return {
-      host: shared.pgHost,
-      port: Number(shared.pgPort ?? 5432),
-      user: shared.pgUser ?? "postgres",
-      password: shared.pgPassword ?? "",
-      database: shared.pgDatabase ?? "postgres",
-    };
-  }
-  throw new Error("snowflake contract server: no PostgreSQL address (start the postgres server first)");
-}
 
 const INFO_SCHEMA = `
 CREATE SCHEMA sf;

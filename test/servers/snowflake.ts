@@ -110,7 +110,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 export async function start(shared: Record<string, string>): Promise<Started> {
-  const params = pgParams(shared);
+  const params = pgParams(shared, "snowflake");
   await seed(params);
   const pools = new Map<string, pg.Pool>();
   for (const db of SF_DATABASES) {
