@@ -20,7 +20,10 @@ export async function withIdempotency<R extends Response>(c: Context<AppEnv>, ru
   const where = and(eq(idempotencyKeys.workspaceId, t.workspaceId), eq(idempotencyKeys.key, key));
 
   const now = Date.now();
-  await t.db.delete(idempotencyKeys).where(and(where, lt(idempotencyKeys.createdAt, now - TTL_MS)));
+  // Keys older than the TTL are forgotten, the workspace's whole backlog at once, so the table stays bounded.
+  await t.db
+    .delete(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.workspaceId, t.workspaceId), lt(idempotencyKeys.createdAt, now - TTL_MS)));
   const reserved = await t.db
     .insert(idempotencyKeys)
     .values({ workspaceId: t.workspaceId, key, fingerprint, createdAt: now })
