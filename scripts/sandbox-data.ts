@@ -2,6 +2,7 @@
 // No Node imports: the quickstart test (inside workerd) imports this too, to seed the test servers with
 // the same files and to check that the README's bodies are exactly the ones the sandbox prints.
 import { parquetWriteBuffer } from "hyparquet-writer";
+import { rng } from "../test/servers/rng";
 
 // Fixed loopback ports (documented in the README "Local sandbox" section), so saved connections keep
 // working across restarts.
@@ -69,16 +70,6 @@ export function sandboxBodies(s3: S3Keys) {
 // One seeded generator feeds both PostgreSQL (schema "sales") and the bucket (Parquet/CSV/NDJSON
 // exports), so the same customers and orders appear in both.
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIRST = ["Ada", "Ben", "Chloé", "Dmitri", "Elif", "Farah", "Gustav", "Hana", "Ivan", "Jamal", "Kenji", "Lucía", "Mei", "Nils", "Olu", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma", "Viktor", "Wen", "Yara", "Zoë"];
 const LAST = ["Abbott", "Berg", "Castillo", "Dubois", "Eriksen", "Fischer", "García", "Haddad", "Ito", "Jensen", "Kowalski", "Larsen", "Moreau", "Nakamura", "Okafor", "Petrov", "Rossi", "Schmidt", "Tanaka", "Vargas"];

@@ -85,12 +85,4 @@ export function secretsOf(): string[] {
   return [servers.databricksPat!, servers.databricksPatNoAccess!, servers.databricksClientSecret!];
 }
 
-export async function failure(p: Promise<unknown>): Promise<{ code: string; message: string; detail: Record<string, unknown> }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { code: string; message: string; detail?: Record<string, unknown> };
-    return { code: e.code, message: e.message, detail: e.detail ?? {} };
-  }
-  throw new Error("expected the operation to fail");
-}
+export { caught as failure } from "../connector-failure";

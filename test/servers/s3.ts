@@ -19,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 import { AwsClient } from "aws4fetch";
 import { parquetWriteBuffer } from "hyparquet-writer";
+import { rng } from "./rng";
 
 const require = createRequire(import.meta.url);
 
@@ -360,16 +361,6 @@ function urlEncodeListing(xml: string) {
 
 type Fixture = { key: string; body: Uint8Array | string | (() => Uint8Array) };
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const compressors = {
   GZIP: (b: Uint8Array) => new Uint8Array(zlib.gzipSync(b)),

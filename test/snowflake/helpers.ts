@@ -104,12 +104,4 @@ export function expectNoSecrets(text: string, extra: string[] = []) {
   if (/eyJ[\w-]+\.[\w-]+\.[\w-]+/.test(text)) throw new Error(`a JWT leaked into: ${text.slice(0, 200)}`);
 }
 
-export async function caught(p: Promise<unknown>): Promise<{ code: string; message: string; detail: Record<string, unknown> }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { code: string; message: string; detail?: Record<string, unknown> };
-    return { code: e.code, message: e.message, detail: e.detail ?? {} };
-  }
-  throw new Error("expected the operation to fail");
-}
+export { caught } from "../connector-failure";
