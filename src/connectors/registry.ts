@@ -1,12 +1,13 @@
 import { ApiError } from "../lib/errors";
 import { databricksConnector } from "./databricks";
+import { icebergConnector } from "./iceberg";
 import { postgresConnector } from "./postgres";
 import { s3Connector } from "./s3";
 import { snowflakeConnector } from "./snowflake";
 import type { ConnectorDefinition } from "./types";
 
 // The explicit list of engines. Adding one is adding a line here.
-const CONNECTORS = [postgresConnector, snowflakeConnector, databricksConnector, s3Connector] as ConnectorDefinition[];
+const CONNECTORS = [postgresConnector, snowflakeConnector, databricksConnector, s3Connector, icebergConnector] as ConnectorDefinition[];
 
 const byType = new Map(CONNECTORS.map((c) => [c.type, c]));
 

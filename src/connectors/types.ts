@@ -37,6 +37,10 @@ export type Column = {
   nativeType: string;
   nullable: boolean;
   comment?: string | null;
+  // Catalog engines (Iceberg): the field id, identifier fields, partition source transforms.
+  fieldId?: number;
+  primaryKey?: boolean;
+  partition?: string[];
 };
 
 export type ResultColumn = { name: string; type: PortableType; nativeType: string };
@@ -50,7 +54,11 @@ export type RowSet = {
   elapsedMs: number;
 };
 
-export type Page<T> = { data: T[]; nextCursor: string | null };
+// truncated: the engine's own list could not be followed to its end (e.g. it repeated a page token).
+export type Page<T> = { data: T[]; nextCursor: string | null; truncated?: true };
+// Columns may come with free details of their table (row count, size, location, ...).
+export type TableDetails = { format: string; [detail: string]: unknown };
+export type ColumnPage = Page<Column> & { table?: TableDetails };
 // `cursor` is whatever string the connector put in nextCursor on the previous page (the API wraps it).
 export type PageRequest = { limit: number; cursor?: string };
 
@@ -107,7 +115,7 @@ export interface ConnectorSession {
   listCatalogs?(page: PageRequest): Promise<Page<CatalogInfo>>;
   listSchemas?(args: { catalog?: string }, page: PageRequest): Promise<Page<SchemaInfo>>;
   listTables?(args: { catalog?: string; schema?: string }, page: PageRequest): Promise<Page<TableInfo>>;
-  listColumns?(args: TableRef, page: PageRequest): Promise<Page<Column>>;
+  listColumns?(args: TableRef, page: PageRequest): Promise<ColumnPage>;
   preview?(args: TableRef & { limit: number }): Promise<RowSet>;
   query?(args: { sql: string; maxRows: number; timeoutMs: number }): Promise<RowSet>;
   listFiles?(args: { path: string; delimiter: string }, page: PageRequest): Promise<Page<FileEntry>>;

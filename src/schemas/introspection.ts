@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { cursorParam, limitParam } from "../lib/pagination";
+import { cursorParam, limitParam, pageOf } from "../lib/pagination";
 import { CreateConnectionSchema } from "./connections";
 import { InlineCredentialSchema } from "./credentials";
 
@@ -48,8 +48,23 @@ export const ColumnSchema = z
     nativeType: z.string(),
     nullable: z.boolean(),
     comment: z.string().nullable().optional(),
+    fieldId: z.number().int().optional().openapi({ description: "Catalog field id (Iceberg)" }),
+    primaryKey: z.boolean().optional().openapi({ description: "An identifier field (Iceberg identifier-field-ids)" }),
+    partition: z.array(z.string()).optional().openapi({ description: "Partition transforms with this column as source (identity, day, bucket[16], ...)" }),
   })
   .openapi("Column");
+
+export const TableDetailsSchema = z
+  .object({
+    format: z.string(),
+    formatVersion: z.number().int().optional(),
+    location: z.string().nullable().optional(),
+    lastUpdated: z.string().nullable().optional(),
+    rowCount: z.union([z.number(), z.string()]).nullable().optional(),
+    sizeBytes: z.union([z.number(), z.string()]).nullable().optional(),
+  })
+  .catchall(z.unknown())
+  .openapi("TableDetails", { description: "Free details of the table from catalog metadata (no data read): Iceberg current snapshot summary, Glue table parameters" });
 
 export const CatalogSchema = z.object({ name: z.string(), comment: z.string().nullable().optional() }).openapi("Catalog");
 export const SchemaInfoSchema = z
@@ -89,6 +104,15 @@ export const FileSchemaSchema = z
   .object({ path: z.string(), format: z.string(), columns: z.array(ColumnSchema) })
   .catchall(z.unknown())
   .openapi("FileSchema");
+
+// Pages of a data system's lists: `truncated` says the system's own list could not be followed.
+export const enginePageOf = <T extends z.ZodType>(item: T) =>
+  pageOf(item).extend({
+    truncated: z
+      .literal(true)
+      .optional()
+      .openapi({ description: "Present when the data system's own list could not be followed to its end (for example it repeated a page token): the list is incomplete" }),
+  });
 
 export const page = { limit: limitParam(100, 1000), cursor: cursorParam };
 

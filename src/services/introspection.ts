@@ -55,8 +55,8 @@ function requireCapability(def: ConnectorDefinition, capability: Capability, ope
 }
 
 // Connector cursors are wrapped so a cursor only works for the list and connection it came from.
-function wrapPage<T>(kind: string, page: Page<T>): Page<T> {
-  return { data: page.data, nextCursor: page.nextCursor === null ? null : encodeCursor(kind, page.nextCursor) };
+function wrapPage<T, P extends Page<T>>(kind: string, page: P): P {
+  return { ...page, nextCursor: page.nextCursor === null ? null : encodeCursor(kind, page.nextCursor) };
 }
 
 async function onConnection<T>(

@@ -53,6 +53,15 @@ const FIXTURES: Record<string, Fixture> = {
     wrongSecrets: () => ({ secretAccessKey: "Wrong-Secret-Contract-4" }),
     known: { table: "no-such-object.csv" },
   },
+  iceberg: {
+    config: () => ({ catalogUri: `${s.icebergEndpoint}/r2/${scope("ice")}`, warehouse: s.icebergR2Warehouse }),
+    method: "bearer",
+    identity: () => ({}),
+    secrets: () => ({ token: s.icebergBearer! }),
+    wrongSecrets: () => ({ token: "Wrong-Secret-Contract-5" }),
+    known: { schema: "sales", table: "orders" },
+    catalog: s.icebergR2Warehouse,
+  },
 };
 
 async function connect(type: string, secrets: Record<string, string>) {

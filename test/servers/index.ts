@@ -12,6 +12,7 @@ const STARTERS: Array<[string, () => Promise<{ start: Starter }>]> = [
   ["jwks", () => import("./jwks")],
   ["httpFixture", () => import("./http-fixture")],
   ["s3", () => import("./s3")],
+  ["iceberg", () => import("./iceberg")], // after s3: vends its credentials for data files
 ];
 
 export async function startAll(): Promise<Started> {

@@ -8,12 +8,14 @@ import {
   ColumnSchema,
   ColumnsQuery,
   DiscoverBody,
+  enginePageOf,
   FileEntrySchema,
   FileSchemaSchema,
   page,
   PreviewQuery,
   RowSetSchema,
   SchemaInfoSchema,
+  TableDetailsSchema,
   TableSchema,
   TablesQuery,
   TestQueryBody,
@@ -92,7 +94,7 @@ introspectionRouter.openapi(
     middleware: warehouse,
     summary: "List tables, with connectionId as a query parameter",
     request: { query: withConnectionId(TablesQuery.shape) },
-    responses: { 200: jsonContent(pageOf(TableSchema), "A page of tables"), ...engineErrors },
+    responses: { 200: jsonContent(enginePageOf(TableSchema), "A page of tables"), ...engineErrors },
   }),
   async (c) => {
     const { connectionId, ...q } = c.req.valid("query");
@@ -110,7 +112,7 @@ introspectionRouter.openapi(
     middleware: warehouse,
     summary: "Column metadata, with connectionId and table identifiers in the query string",
     request: { query: withConnectionId(ColumnsQuery.shape) },
-    responses: { 200: jsonContent(pageOf(ColumnSchema), "A page of columns"), ...engineErrors },
+    responses: { 200: jsonContent(enginePageOf(ColumnSchema).extend({ table: TableDetailsSchema.optional() }), "A page of columns, with free details of the table where the engine has them"), ...engineErrors },
   }),
   async (c) => {
     const { connectionId, ...q } = c.req.valid("query");
@@ -143,7 +145,7 @@ introspectionRouter.openapi(
     middleware: warehouse,
     summary: "List catalogs (Iceberg, Unity Catalog, Hive-metastore style sources; databases elsewhere)",
     request: { params, query: z.object(page) },
-    responses: { 200: jsonContent(pageOf(CatalogSchema), "A page of catalogs"), ...engineErrors },
+    responses: { 200: jsonContent(enginePageOf(CatalogSchema), "A page of catalogs"), ...engineErrors },
   }),
   async (c) => c.json(await svc.listCatalogs(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query")), 200),
 );
@@ -158,7 +160,7 @@ introspectionRouter.openapi(
     middleware: warehouse,
     summary: "List schemas",
     request: { params, query: z.object({ catalog: z.string().min(1).max(1024).optional(), ...page }) },
-    responses: { 200: jsonContent(pageOf(SchemaInfoSchema), "A page of schemas"), ...engineErrors },
+    responses: { 200: jsonContent(enginePageOf(SchemaInfoSchema), "A page of schemas"), ...engineErrors },
   }),
   async (c) => c.json(await svc.listSchemas(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query")), 200),
 );
@@ -173,7 +175,7 @@ introspectionRouter.openapi(
     middleware: warehouse,
     summary: "List tables available through the connection",
     request: { params, query: TablesQuery },
-    responses: { 200: jsonContent(pageOf(TableSchema), "A page of tables"), ...engineErrors },
+    responses: { 200: jsonContent(enginePageOf(TableSchema), "A page of tables"), ...engineErrors },
   }),
   async (c) => c.json(await svc.listTables(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query")), 200),
 );
@@ -188,7 +190,7 @@ introspectionRouter.openapi(
     middleware: warehouse,
     summary: "Return columns for a specific table",
     request: { params, query: ColumnsQuery },
-    responses: { 200: jsonContent(pageOf(ColumnSchema), "A page of columns"), ...engineErrors },
+    responses: { 200: jsonContent(enginePageOf(ColumnSchema).extend({ table: TableDetailsSchema.optional() }), "A page of columns, with free details of the table where the engine has them"), ...engineErrors },
   }),
   async (c) => c.json(await svc.listColumns(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query")), 200),
 );
@@ -225,7 +227,7 @@ introspectionRouter.openapi(
         ...page,
       }),
     },
-    responses: { 200: jsonContent(pageOf(FileEntrySchema), "Folders and objects"), ...engineErrors },
+    responses: { 200: jsonContent(enginePageOf(FileEntrySchema), "Folders and objects"), ...engineErrors },
   }),
   async (c) => c.json(await svc.listFiles(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query")), 200),
 );
