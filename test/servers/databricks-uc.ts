@@ -3,7 +3,7 @@ import { parse } from "yaml";
 import type { CatalogDb } from "./databricks-sql";
 
 // Unity Catalog REST 2.1 over PostgreSQL's own catalogs, plus a self-check of every response body
-// against the saved OSS spec (../shared/specs/unitycatalog-all.yaml). Tests read the violations.
+// against the saved OSS spec (specs/unitycatalog-all.yaml, source and licence in specs/SOURCES.md). Tests read the violations.
 
 const CREATED_AT = 1698753600000;
 
@@ -190,7 +190,7 @@ export let validatedCount = 0;
 
 function loadSpec(): Record<string, Schema> {
   if (!components) {
-    const path = process.env.UC_SPEC_PATH ?? new URL("../../../shared/specs/unitycatalog-all.yaml", import.meta.url);
+    const path = new URL("./specs/unitycatalog-all.yaml", import.meta.url);
     const doc = parse(readFileSync(path, "utf8"));
     components = doc.components.schemas as Record<string, Schema>;
   }

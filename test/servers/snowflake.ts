@@ -19,7 +19,7 @@ import {
 } from "./snowflake-sql";
 import { SpecValidator } from "./snowflake-spec";
 
-// Contract server for the Snowflake SQL API v2 (shared/reference/wire-protocols.md section 1), on
+// Contract server for the Snowflake SQL API v2 (docs.snowflake.com/en/developer-guide/sql-api/reference; schemas in specs/), on
 // loopback, executing statements on the embedded PostgreSQL.
 //
 // Statement API:   [/s/<scope>]/api/v2/statements[/<handle>[/cancel]]
