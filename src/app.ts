@@ -16,6 +16,14 @@ import { ConnectorError, toApiError } from "./connectors/errors";
 import { pipelinesRouter } from "./routes/pipelines/pipelines.routes";
 
 const MAX_BODY_BYTES = 1024 * 1024;
+const LOCAL_ORIGIN = "http://127.0.0.1:8787";
+
+// The document names the server it was fetched from first (so "try it" and generated clients call the
+// deployment they read it from), then the local one `npm run dev` serves.
+function documentServers(origin: string) {
+  const local = { url: LOCAL_ORIGIN, description: "Local (npm run dev / wrangler dev)" };
+  return origin === LOCAL_ORIGIN ? [local] : [{ url: origin, description: "This server" }, local];
+}
 
 export function createApp() {
   const app = newRouter();
@@ -46,7 +54,7 @@ export function createApp() {
     scheme: "bearer",
     description: "An API key (cak_...) or a JWT access token",
   });
-  app.doc31("/openapi.json", {
+  app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",
     info: {
       title: "Connections API",
@@ -55,7 +63,7 @@ export function createApp() {
         "Store connections and credentials for data systems, test them, and look inside them. Errors are RFC 9457 problem+json.",
       license: { name: "Proprietary", url: "https://docs.connections-api.dev/license" },
     },
-    servers: [{ url: "http://127.0.0.1:8787", description: "Local (wrangler dev)" }],
+    servers: documentServers(new URL(c.req.url).origin),
     tags: [
       { name: "Connections", description: "Connections to data systems" },
       { name: "Introspection", description: "Testing connections and looking inside them" },
@@ -63,7 +71,7 @@ export function createApp() {
       { name: "Pipelines", description: "Pipelines that reference connections" },
       { name: "API keys", description: "Keys for calling this API" },
     ],
-  });
+  }));
   app.get("/docs", (c) => c.html(docsPage));
   app.get("/", (c) => c.redirect("/docs"));
 
