@@ -1,5 +1,6 @@
 import { ApiError } from "../lib/errors";
 import { databricksConnector } from "./databricks";
+import { glueConnector } from "./glue";
 import { icebergConnector } from "./iceberg";
 import { postgresConnector } from "./postgres";
 import { s3Connector } from "./s3";
@@ -7,7 +8,7 @@ import { snowflakeConnector } from "./snowflake";
 import type { ConnectorDefinition } from "./types";
 
 // The explicit list of engines. Adding one is adding a line here.
-const CONNECTORS = [postgresConnector, snowflakeConnector, databricksConnector, s3Connector, icebergConnector] as ConnectorDefinition[];
+const CONNECTORS = [postgresConnector, snowflakeConnector, databricksConnector, s3Connector, icebergConnector, glueConnector] as ConnectorDefinition[];
 
 const byType = new Map(CONNECTORS.map((c) => [c.type, c]));
 

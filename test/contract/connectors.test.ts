@@ -62,6 +62,15 @@ const FIXTURES: Record<string, Fixture> = {
     known: { schema: "sales", table: "orders" },
     catalog: s.icebergR2Warehouse,
   },
+  glue: {
+    config: () => ({ region: s.glueRegion, endpoint: `${s.glueEndpoint}/s/${scope("glue")}`, s3Endpoint: s.s3Endpoint, s3Addressing: "path" }),
+    method: "accessKey",
+    identity: () => ({ accessKeyId: s.s3AccessKeyId! }),
+    secrets: () => ({ secretAccessKey: s.s3SecretAccessKey! }),
+    wrongSecrets: () => ({ secretAccessKey: "Wrong-Secret-Contract-6" }),
+    known: { schema: "sales", table: "orders_parquet" },
+    catalog: s.glueAccount,
+  },
 };
 
 async function connect(type: string, secrets: Record<string, string>) {

@@ -13,6 +13,7 @@ const STARTERS: Array<[string, () => Promise<{ start: Starter }>]> = [
   ["httpFixture", () => import("./http-fixture")],
   ["s3", () => import("./s3")],
   ["iceberg", () => import("./iceberg")], // after s3: vends its credentials for data files
+  ["glue", () => import("./glue")], // after s3: its Iceberg metadata lives there
 ];
 
 export async function startAll(): Promise<Started> {
