@@ -43,7 +43,8 @@ export type Column = {
   partition?: string[];
 };
 
-export type ResultColumn = { name: string; type: PortableType; nativeType: string };
+// `unsupported`: why the column's values are all null (a type the reader cannot decode).
+export type ResultColumn = { name: string; type: PortableType; nativeType: string; unsupported?: string };
 
 // Values are JSON-safe: 64-bit integers and decimals as strings, dates ISO-8601, binary base64.
 export type RowSet = {
@@ -52,6 +53,8 @@ export type RowSet = {
   rowCount: number;
   truncated: boolean;
   elapsedMs: number;
+  requests?: number; // object storage: GET requests made for this answer
+  bytesRead?: number; // object storage: bytes those requests returned
 };
 
 // truncated: the engine's own list could not be followed to its end (e.g. it repeated a page token).
@@ -116,7 +119,8 @@ export interface ConnectorSession {
   listSchemas?(args: { catalog?: string }, page: PageRequest): Promise<Page<SchemaInfo>>;
   listTables?(args: { catalog?: string; schema?: string }, page: PageRequest): Promise<Page<TableInfo>>;
   listColumns?(args: TableRef, page: PageRequest): Promise<ColumnPage>;
-  preview?(args: TableRef & { limit: number }): Promise<RowSet>;
+  // columns: only these, in this order (object storage reads only their bytes where the format allows)
+  preview?(args: TableRef & { limit: number; columns?: string[] }): Promise<RowSet>;
   query?(args: { sql: string; maxRows: number; timeoutMs: number }): Promise<RowSet>;
   listFiles?(args: { path: string; delimiter: string }, page: PageRequest): Promise<Page<FileEntry>>;
   inferFileSchema?(args: { path: string }): Promise<FileSchema>;

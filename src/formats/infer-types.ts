@@ -1,4 +1,5 @@
 import type { Column, PortableType } from "../connectors/types";
+import { ExactNumber } from "./values";
 
 // Type inference from sampled text values (CSV) and parsed JSON values. A column's type is the
 // narrowest type every non-empty sampled value fits; empty or missing values only make it nullable.
@@ -33,6 +34,7 @@ export function jsonType(v: unknown): Inferred {
   if (v === null || v === undefined) return null;
   if (typeof v === "boolean") return "boolean";
   if (typeof v === "number") return Number.isInteger(v) && !Object.is(v, -0) ? "integer" : "float";
+  if (v instanceof ExactNumber) return v.isInteger ? "integer" : "decimal";
   if (typeof v === "string") {
     if (DATE.test(v)) return "date";
     if (TIMESTAMP.test(v)) return "timestamp";

@@ -1,8 +1,10 @@
 import { ConnectorError } from "../connectors/errors";
 import { TypeAccumulator } from "./infer-types";
+import { exactJsonValue } from "./values";
 
 // NDJSON (one JSON value per line) and JSON arrays of records, read from a prefix of the file: only
 // complete lines / complete array elements are returned, so a sample cut anywhere is still usable.
+// Numbers are read from their text (exactJsonValue): integers beyond 2^53 stay exact.
 
 export type JsonRecords = { records: unknown[]; consumed: number; complete: boolean };
 
@@ -19,7 +21,7 @@ export function parseNdjson(text: string, final: boolean, maxRecords = Infinity)
     pos = nl === -1 ? text.length : nl + 1;
     if (!line) continue;
     try {
-      records.push(JSON.parse(line));
+      records.push(exactJsonValue(line));
     } catch {
       throw new ConnectorError("invalid_request", `Line ${lineNo} of the NDJSON file is not valid JSON`);
     }
@@ -55,7 +57,7 @@ export function parseJsonArrayPrefix(text: string, final: boolean, maxRecords = 
       if (start !== -1) {
         const raw = text.slice(start, i);
         try {
-          records.push(JSON.parse(raw));
+          records.push(exactJsonValue(raw));
         } catch {
           throw new ConnectorError("invalid_request", `Element ${records.length + 1} of the JSON array is not valid JSON`);
         }
@@ -78,7 +80,7 @@ export function parseJsonArrayPrefix(text: string, final: boolean, maxRecords = 
 // A JSON document whose top level is one object: one record.
 export function parseJsonObject(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return exactJsonValue(text);
   } catch {
     throw new ConnectorError("invalid_request", "The JSON file is not valid JSON");
   }

@@ -92,11 +92,20 @@ export const FileEntrySchema = z
 
 export const RowSetSchema = z
   .object({
-    columns: z.array(z.object({ name: z.string(), type: portableType, nativeType: z.string() })),
-    rows: z.array(z.array(z.unknown())).openapi({ description: "JSON-safe values: 64-bit integers and decimals as strings, dates ISO-8601, binary base64" }),
+    columns: z.array(
+      z.object({
+        name: z.string(),
+        type: portableType,
+        nativeType: z.string(),
+        unsupported: z.string().optional().openapi({ description: "Set when the column's type cannot be decoded: why; its values are null" }),
+      }),
+    ),
+    rows: z.array(z.array(z.unknown())).openapi({ description: "JSON-safe values (the README's value table): 64-bit integers and decimals as exact strings, dates and times ISO-8601, binary base64" }),
     rowCount: z.number().int(),
     truncated: z.boolean(),
     elapsedMs: z.number(),
+    requests: z.number().int().optional().openapi({ description: "Object storage: GET requests this answer made" }),
+    bytesRead: z.number().int().optional().openapi({ description: "Object storage: bytes those requests returned" }),
   })
   .openapi("RowSet");
 
@@ -132,6 +141,20 @@ export const PreviewQuery = z.object({
   schema: name.optional().openapi({ description: "Schema or namespace (not used for object storage)" }),
   table: name.openapi({ description: "Table name, or object key for cloud storage" }),
   limit: z.coerce.number().int().min(1).max(1000).default(100).openapi({ description: "Max rows (default 100, at most 1000)" }),
+  columns: z
+    .string()
+    .max(10_000)
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      const names = v.split(",").map((n) => n.trim());
+      if (names.some((n) => n === "")) {
+        ctx.addIssue({ code: "custom", message: "columns must be a comma-separated list of column names" });
+        return z.NEVER;
+      }
+      return names;
+    })
+    .openapi({ description: "Only these columns, comma-separated, in this order (Parquet: only their column chunks are read)", example: "id,amount" }),
 });
 
 export const withConnectionId = <T extends z.ZodRawShape>(shape: T) =>

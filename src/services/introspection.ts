@@ -1,5 +1,6 @@
 import { clampLimits, createConnectorContext } from "../connectors/context";
 import { ConnectorError, toApiError, unsupported } from "../connectors/errors";
+import { project } from "../connectors/project";
 import { getConnector } from "../connectors/registry";
 import type {
   Capability,
@@ -115,11 +116,21 @@ export function listColumns(
   });
 }
 
-export function preview(t: Tenant, env: Bindings, id: string, q: { catalog?: string; schema?: string; table: string; limit: number }) {
+export function preview(
+  t: Tenant,
+  env: Bindings,
+  id: string,
+  q: { catalog?: string; schema?: string; table: string; limit: number; columns?: string[] },
+) {
   const limits = clampLimits({ previewRows: q.limit });
   return onConnection(t, env, id, "preview", "previews", limits, async (s) => {
     if (!s.preview) throw missing("previews");
-    return s.preview({ catalog: q.catalog, schema: q.schema ?? "", table: q.table, limit: limits.previewRows });
+    const rows = await s.preview({ catalog: q.catalog, schema: q.schema ?? "", table: q.table, limit: limits.previewRows, columns: q.columns });
+    // engines that do not project return every column: keep the ones asked for
+    if (q.columns && (rows.columns.length !== q.columns.length || rows.columns.some((c, i) => c.name !== q.columns![i]))) {
+      return { ...rows, ...project(rows.columns, rows.rows, q.columns) };
+    }
+    return rows;
   });
 }
 

@@ -99,6 +99,12 @@ for (const mode of ["websocket", "http"] as const) {
       expect(res.json.rows.length).toBeLessThanOrEqual(2);
       expectProblem(await api(`/api/connections/${id}/preview?schema=many&table=table_001&limit=1001`, { token }), 400);
       expectProblem(await api(`/api/connections/${id}/preview?schema=public&table=nope`, { token }), 404);
+      // columns=: an engine that reads every column is projected after reading
+      const projected = await api(`/api/connections/${id}/preview?schema=many&table=table_001&limit=2&columns=label,id`, { token });
+      expect(projected.json.columns.map((c: any) => c.name)).toEqual(["label", "id"]);
+      expect(projected.json.rows[0]).toEqual([res.json.rows[0][1], res.json.rows[0][0]]);
+      expectProblem(await api(`/api/connections/${id}/preview?schema=many&table=table_001&columns=nope`, { token }), 422);
+      expectProblem(await api(`/api/connections/${id}/preview?schema=many&table=table_001&columns=id,,label`, { token }), 400);
     });
 
     it("runs read-only test queries with a row cap and refuses writes", async () => {

@@ -57,11 +57,17 @@ describe("parquet previews", () => {
     JSON.stringify(rows.rows); // JSON-safe: no BigInt, no typed arrays
   });
 
-  it("a limit larger than the first row group returns only the first row group's rows", async () => {
-    const { rows } = await preview("parquet/types-snappy.parquet", 1000);
-    expect(rows.rowCount).toBe(100);
-    expect(rows.truncated).toBe(true);
+  it("a limit larger than the first row group reads on into the next row groups", async () => {
+    const { rows, delta } = await preview("parquet/types-snappy.parquet", 1000);
+    expect(rows.rowCount).toBe(200);
+    expect(rows.truncated).toBe(false);
     expect(record(rows, 99)).toMatchObject({ id: String(100n * 1000000007n), amount: null });
+    expect(record(rows, 199)).toMatchObject({ id: String(200n * 1000000007n), amount: null });
+    expect(record(rows, 150)).toMatchObject({ id: String(151n * 1000000007n), amount: "151.00" });
+    // footer + both (small) row groups in one ranged GET
+    expect(delta.requests).toBe(2);
+    expect(rows.requests).toBe(2);
+    expect(rows.bytesRead).toBe(delta.bytes);
   });
 
   it("the 50+ MB single-row-group file: only the pages holding the first rows are read", async () => {

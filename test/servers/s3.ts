@@ -6,7 +6,8 @@
 //     then answered with 403 AccessDenied,
 //   - fills in what s3rver lacks and real S3 does: suffix ranges (`bytes=-N`), 416 for ranges on an
 //     empty object, and `encoding-type=url` in ListObjectsV2 responses.
-// Fixtures are generated here at setup (Parquet through hyparquet-writer, CSV/JSON/gzip in Node) into
+// Fixtures are generated here at setup (Parquet through hyparquet-writer, CSV/JSON/gzip in Node, and
+// files of other writers in s3-foreign.ts) into
 // an s3rver store cached in the temp directory (keyed by this file's hash); nothing binary is committed.
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -20,6 +21,7 @@ import zlib from "node:zlib";
 import { AwsClient } from "aws4fetch";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { rng } from "./rng";
+import { foreignFixtures } from "./s3-foreign";
 
 const require = createRequire(import.meta.url);
 
@@ -243,6 +245,10 @@ export async function start(): Promise<{ addresses: Record<string, string>; stop
       AWSAccount.DUMMY_ACCOUNT.createKeyPair(accessKeyId, secretAccessKey);
       return res.end(JSON.stringify({ accessKeyId, secretAccessKey }));
     }
+    if (url.pathname === "/foreign-expected") {
+      // what DuckDB read back from each foreign Parquet fixture (see s3-foreign.ts)
+      return res.end(readFileSync(path.join(directory, ".foreign-expected.json")));
+    }
     if (url.pathname === "/stats") {
       const akid = url.searchParams.get("akid") ?? "";
       const key = url.searchParams.get("key");
@@ -288,7 +294,11 @@ export async function start(): Promise<{ addresses: Record<string, string>; stop
 // directory) and reused by later runs: tests only read from it. Built in a scratch directory and
 // renamed into place, so concurrent runs never see a half-written store.
 async function fixtureStore(S3rver: new (o: object) => any): Promise<{ directory: string; count: number }> {
-  const hash = createHash("sha256").update(readFileSync(fileURLToPath(import.meta.url))).digest("hex").slice(0, 16);
+  const hash = createHash("sha256")
+    .update(readFileSync(fileURLToPath(import.meta.url)))
+    .update(readFileSync(fileURLToPath(new URL("./s3-foreign.ts", import.meta.url))))
+    .digest("hex")
+    .slice(0, 16);
   const directory = path.join(os.tmpdir(), `s3rver-fixtures-${hash}`);
   const marker = path.join(directory, ".complete");
   if (existsSync(marker)) return { directory, count: Number(readFileSync(marker, "utf8")) };
@@ -298,6 +308,9 @@ async function fixtureStore(S3rver: new (o: object) => any): Promise<{ directory
   const builder = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: scratch, configureBuckets: [{ name: BUCKET }, { name: "empty-bucket" }] });
   const { port } = (await builder.run()) as AddressInfo;
   const files = fixtureFiles();
+  const foreign = await foreignFixtures();
+  files.push(...foreign.files);
+  writeFileSync(path.join(scratch, ".foreign-expected.json"), JSON.stringify(foreign.expected));
   try {
     const writer = new AwsClient({ accessKeyId: S3_ACCESS_KEY_ID, secretAccessKey: S3_SECRET_ACCESS_KEY, service: "s3", region: "us-east-1", retries: 0 });
     const queue = [...files];

@@ -26,7 +26,7 @@ export const s3Connector: ConnectorDefinition<S3Config> = {
       test: () => testConnection(client),
       listFiles: (args, page) => listFiles(client, args, page),
       inferFileSchema: (args) => inferFileSchema(client, args),
-      preview: (args) => preview(client, ctx, { table: args.table, limit: args.limit }),
+      preview: (args) => preview(client, ctx, { table: args.table, limit: args.limit, columns: args.columns }),
       listCatalogs: no("listing catalogs"),
       listSchemas: no("listing schemas"),
       listTables: no("listing tables"),

@@ -4,9 +4,10 @@ import { headerNames, parseRecords, sniffDelimiter, detectHeader } from "../../f
 import { nameHints, textFormat } from "../../formats/detect";
 import { TypeAccumulator } from "../../formats/infer-types";
 import { asRecord, jsonRecords } from "../../formats/json";
-import { previewParquet } from "../../formats/parquet";
+import { previewParquet } from "../../formats/parquet-rows";
 import { fromText, jsonSafe } from "../../formats/values";
 import type { S3Client } from "./client";
+import { project } from "../project";
 import { keyFor } from "./keys";
 import { ObjectReader } from "./read";
 import { openObject, sampleText } from "./schema";
@@ -23,7 +24,7 @@ export type PreviewStats = { requests: number; bytesRead: number };
 export async function preview(
   client: S3Client,
   ctx: ConnectorContext,
-  args: { table: string; limit: number },
+  args: { table: string; limit: number; columns?: string[] },
   stats?: (s: PreviewStats) => void,
 ): Promise<RowSet> {
   const started = Date.now();
@@ -33,7 +34,7 @@ export async function preview(
   const reader = new ObjectReader(client, key);
   const opened = await openObject(reader, path);
 
-  let columns: ResultColumn[];
+  let columns: Array<ResultColumn & { unsupported?: string }>;
   let rows: unknown[][];
   let truncated: boolean;
   if (opened.kind === "parquet") {
@@ -43,6 +44,7 @@ export async function preview(
       fetchRange: (start, end) => reader.bytes(start, end),
       limit,
       byteBudget: PARQUET_BUDGET,
+      columns: args.columns,
     });
     ({ columns, rows, truncated } = p);
   } else {
@@ -91,6 +93,8 @@ export async function preview(
     }
   }
 
+  if (opened.kind === "text" && args.columns) ({ columns, rows } = project(columns, rows, args.columns));
+
   // the response byte cap: keep whole rows while their JSON fits
   const cap = ctx.limits.responseBytes;
   let size = 0;
@@ -110,5 +114,5 @@ export async function preview(
     throw new ConnectorError("invalid_request", `"${path}" has no rows to preview`);
   }
   stats?.({ requests: reader.requests, bytesRead: reader.bytesRead });
-  return { columns, rows, rowCount: rows.length, truncated, elapsedMs: Date.now() - started };
+  return { columns, rows, rowCount: rows.length, truncated, elapsedMs: Date.now() - started, requests: reader.requests, bytesRead: reader.bytesRead };
 }
