@@ -102,7 +102,7 @@ for (const mode of ["websocket", "http"] as const) {
       // columns=: an engine that reads every column is projected after reading
       const projected = await api(`/api/connections/${id}/preview?schema=many&table=table_001&limit=2&columns=label,id`, { token });
       expect(projected.json.columns.map((c: any) => c.name)).toEqual(["label", "id"]);
-      expect(projected.json.rows[0]).toEqual([res.json.rows[0][1], res.json.rows[0][0]]);
+      expect(projected.json.rows).toEqual(res.json.rows.map((r: unknown[]) => [r[1], r[0]]));
       expectProblem(await api(`/api/connections/${id}/preview?schema=many&table=table_001&columns=nope`, { token }), 422);
       expectProblem(await api(`/api/connections/${id}/preview?schema=many&table=table_001&columns=id,,label`, { token }), 400);
     });

@@ -11,7 +11,7 @@ describe("s3 listFiles", () => {
     const page = await session.listFiles!({ path: "", delimiter: "/" }, { limit: 100 });
     expect(page.nextCursor).toBeNull();
     const folders = page.data.filter((e) => e.kind === "folder");
-    expect(paths(folders)).toEqual(["big/", "bin/", "csv/", "json/", "many/", "odd/", "parquet/"]);
+    expect(paths(folders)).toEqual(["big/", "bin/", "csv/", "foreign/", "json/", "many/", "odd/", "parquet/"]);
     const objects = page.data.filter((e) => e.kind === "object");
     expect(paths(objects)).toEqual(["empty.csv"]);
     // the object outside the root prefix is not visible

@@ -10,7 +10,7 @@
 // files of other writers in s3-foreign.ts) into
 // an s3rver store cached in the temp directory (keyed by this file's hash); nothing binary is committed.
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
@@ -301,7 +301,10 @@ async function fixtureStore(S3rver: new (o: object) => any): Promise<{ directory
     .slice(0, 16);
   const directory = path.join(os.tmpdir(), `s3rver-fixtures-${hash}`);
   const marker = path.join(directory, ".complete");
-  if (existsSync(marker)) return { directory, count: Number(readFileSync(marker, "utf8")) };
+  if (existsSync(marker)) {
+    utimesSync(marker, new Date(), new Date()); // in use: see the clean-up below
+    return { directory, count: Number(readFileSync(marker, "utf8")) };
+  }
 
   const scratch = `${directory}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
   mkdirSync(scratch, { recursive: true });
@@ -333,13 +336,21 @@ async function fixtureStore(S3rver: new (o: object) => any): Promise<{ directory
   } catch {
     rmSync(scratch, { recursive: true, force: true }); // another run finished first
   }
-  // stores of earlier versions of this file are ~130 MB each: remove them
+  // stores of earlier versions of this file are ~170 MB each: remove those unused for an hour (a run
+  // of another version of this file, in another checkout, may be reading a newer one right now)
   for (const name of readdirSync(os.tmpdir())) {
-    if (/^s3rver-fixtures-[0-9a-f]{16}$/.test(name) && path.join(os.tmpdir(), name) !== directory) {
-      rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    const other = path.join(os.tmpdir(), name);
+    if (/^s3rver-fixtures-[0-9a-f]{16}$/.test(name) && other !== directory && Date.now() - lastUse(other) > 3600_000) {
+      rmSync(other, { recursive: true, force: true });
     }
   }
   return { directory, count: files.length };
+}
+
+// When a store was last built or reused (its marker is touched on every reuse).
+function lastUse(directory: string) {
+  const marker = path.join(directory, ".complete");
+  return (existsSync(marker) ? statSync(marker) : statSync(directory)).mtimeMs;
 }
 
 function encodeKey(key: string) {
