@@ -11,7 +11,8 @@ export type ConnectorErrorCode =
   | "rate_limited"
   | "capability_not_supported"
   | "invalid_request"
-  | "upstream_error";
+  | "upstream_error"
+  | "warehouse_not_running";
 
 const STATUS: Record<ConnectorErrorCode, number> = {
   auth_failed: 502,
@@ -24,13 +25,14 @@ const STATUS: Record<ConnectorErrorCode, number> = {
   capability_not_supported: 422,
   invalid_request: 422,
   upstream_error: 502,
+  warehouse_not_running: 409,
 };
 
 export class ConnectorError extends Error {
   constructor(
     readonly code: ConnectorErrorCode,
     message: string,
-    readonly detail: { retryAfterSeconds?: number; engineCode?: string } = {},
+    readonly detail: { retryAfterSeconds?: number; engineCode?: string; warehouse?: { id: string; state: string } } = {},
   ) {
     super(message);
   }
@@ -44,5 +46,6 @@ export function toApiError(err: ConnectorError): ApiError {
   if (err.detail.retryAfterSeconds) headers["Retry-After"] = String(err.detail.retryAfterSeconds);
   const extra: Record<string, unknown> = { headers };
   if (err.detail.engineCode) extra.engineCode = err.detail.engineCode;
+  if (err.detail.warehouse) extra.warehouse = err.detail.warehouse;
   return new ApiError(STATUS[err.code], err.code, err.message, extra);
 }

@@ -81,7 +81,7 @@ export type FileEntry =
 // Engine-specific details (row groups, delimiter, sampled bytes, ...) ride along as extra keys.
 export type FileSchema = { path: string; format: string; columns: Column[]; [detail: string]: unknown };
 
-export type TestStepName = "connect" | "authenticate" | "authorize" | "sample";
+export type TestStepName = "connect" | "authenticate" | "authorize" | "warehouse" | "sample";
 export type TestStep = {
   name: TestStepName;
   status: "passed" | "failed" | "skipped";
@@ -89,7 +89,7 @@ export type TestStep = {
   message: string;
   code?: string;
 };
-export type TestResult = { ok: boolean; steps: TestStep[]; serverVersion?: string | null };
+export type TestResult = { ok: boolean; steps: TestStep[]; serverVersion?: string | null; warehouse?: { id: string; state: string } };
 
 export type Limits = {
   previewRows: number; // already clamped by the API: default 100, at most 1000
@@ -120,8 +120,10 @@ export interface ConnectorSession {
   listTables?(args: { catalog?: string; schema?: string }, page: PageRequest): Promise<Page<TableInfo>>;
   listColumns?(args: TableRef, page: PageRequest): Promise<ColumnPage>;
   // columns: only these, in this order (object storage reads only their bytes where the format allows)
-  preview?(args: TableRef & { limit: number; columns?: string[] }): Promise<RowSet>;
-  query?(args: { sql: string; maxRows: number; timeoutMs: number }): Promise<RowSet>;
+  // wake: the caller allows starting (resuming) a stopped warehouse; without it an engine with
+  // warehouses refuses with warehouse_not_running before issuing the statement.
+  preview?(args: TableRef & { limit: number; columns?: string[]; wake?: boolean }): Promise<RowSet>;
+  query?(args: { sql: string; maxRows: number; timeoutMs: number; wake?: boolean }): Promise<RowSet>;
   listFiles?(args: { path: string; delimiter: string }, page: PageRequest): Promise<Page<FileEntry>>;
   inferFileSchema?(args: { path: string }): Promise<FileSchema>;
   discover?(args: { catalog?: string }, page: PageRequest): Promise<Page<Record<string, unknown>>>;

@@ -14,7 +14,10 @@ const name = z.string().min(1).max(1024);
 
 export const TestStepSchema = z
   .object({
-    name: z.enum(["connect", "authenticate", "authorize", "sample"]),
+    name: z.enum(["connect", "authenticate", "authorize", "warehouse", "sample"]).openapi({
+      description:
+        "`warehouse` (Snowflake, Databricks) reads the warehouse's state without starting it; a stopped warehouse is reported, not resumed",
+    }),
     status: z.enum(["passed", "failed", "skipped"]),
     elapsedMs: z.number(),
     message: z.string(),
@@ -27,6 +30,10 @@ export const TestResultSchema = z
     ok: z.boolean(),
     latencyMs: z.number(),
     serverVersion: z.string().nullable().optional(),
+    warehouse: z
+      .object({ id: z.string(), state: z.string() })
+      .optional()
+      .openapi({ description: "The warehouse the connection uses and its state when tested (Snowflake: STARTED, SUSPENDED, ...; Databricks: RUNNING, STOPPED, ...)" }),
     steps: z.array(TestStepSchema),
   })
   .openapi("TestResult");

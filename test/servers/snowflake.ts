@@ -17,6 +17,7 @@ import {
   splitStatements,
   translate,
 } from "./snowflake-sql";
+import { runShow, type WarehouseState } from "./snowflake-show";
 import { SpecValidator } from "./snowflake-spec";
 
 // Contract server for the Snowflake SQL API v2 (docs.snowflake.com/en/developer-guide/sql-api/reference; schemas in specs/), on
@@ -28,14 +29,16 @@ import { SpecValidator } from "./snowflake-spec";
 // Test controls (no auth, loopback only):
 //   POST /__control/scopes/<scope>  {reset?, syncWindowMs?, delayMs?, partitionRows?,
 //                                    fail?: {status, count, retryAfter?, afterExecute?}, expireJwts?: true}
-//   GET  /__control/scopes/<scope>  -> counters {requests:{total,post,get,partition,cancel}, executions, jwts, cancels, statuses}
+//                                    warehouses?: {TEST_WH: "SUSPENDED"|"STARTED"}}
+//   GET  /__control/scopes/<scope>  -> counters {requests:{total,post,get,partition,cancel}, executions, jwts, cancels, statuses,
+//                                    computeStatements (statements that needed a warehouse), resumes, warehouses}
 //   POST /__control/tokens {kind: "pat"|"oauth"} -> {token};  POST /__control/tokens/expire {token}
 //   GET  /__control/violations      -> {specLoaded, checked, violations}  (self-check against the spec)
 
 const ACCOUNT = "TESTORG-TESTACCT";
 const LOCATOR = "XY12345";
 const USER = "TEST_USER";
-const WAREHOUSES = ["TEST_WH"];
+const WAREHOUSES = ["TEST_WH", "OTHER_WH"];
 const ROLE_DATABASES: Record<string, string[]> = {
   PUBLIC: SF_DATABASES.map((d) => d.name),
   ANALYST: SF_DATABASES.map((d) => d.name),
@@ -60,6 +63,11 @@ type Scope = {
   cancels: string[];
   statuses: number[];
   tokenTypes: string[];
+  // Warehouse states in this scope. A statement that needs compute resumes a suspended warehouse
+  // (AUTO_RESUME = TRUE, Snowflake's default) and is counted; metadata commands need none.
+  warehouses: Record<string, WarehouseState>;
+  computeStatements: number;
+  resumes: number;
 };
 
 type Result = { rowType: RowTypeEntry[]; partitions: (string | null)[][][]; numRows: number };
@@ -87,6 +95,9 @@ const newScope = (): Scope => ({
   cancels: [],
   statuses: [],
   tokenTypes: [],
+  warehouses: Object.fromEntries(WAREHOUSES.map((w) => [w, "STARTED" as WarehouseState])),
+  computeStatements: 0,
+  resumes: 0,
 });
 
 const hex = (n: number) => randomBytes(n).toString("hex");
@@ -114,7 +125,10 @@ export async function start(shared: Record<string, string>): Promise<Started> {
   await seed(params);
   const pools = new Map<string, pg.Pool>();
   for (const db of SF_DATABASES) {
-    pools.set(db.name, new pg.Pool({ ...params, database: db.name, max: 8, options: "-c TimeZone=UTC -c DateStyle=ISO,YMD" }));
+    const pool = new pg.Pool({ ...params, database: db.name, max: 8, options: "-c TimeZone=UTC -c DateStyle=ISO,YMD" });
+    // PostgreSQL dropping idle connections (at shutdown) is not a crash of the server.
+    pool.on("error", () => {});
+    pools.set(db.name, pool);
   }
   const typeNames = new Map<string, Map<number, string>>();
   for (const [name, pool] of pools) {
@@ -349,7 +363,9 @@ export async function start(shared: Record<string, string>): Promise<Started> {
     scope.executions++;
     const shown = showDatabases(sql, session);
     if (shown) return shown;
-    if (/^\s*show\b/i.test(sql)) return fail("001003", "42000", "SQL compilation error:\nsyntax error: this contract server only knows SHOW DATABASES.");
+    const showed = await runShow(sql, session, { pools, readerRole: READER_ROLE, databases: ROLE_DATABASES[session.role] ?? [], warehouses: scope.warehouses });
+    if (showed) return showed;
+    if (/^\s*show\b/i.test(sql)) return fail("001003", "42000", "SQL compilation error:\nsyntax error: this contract server only knows SHOW DATABASES, SCHEMAS, TABLES, VIEWS, COLUMNS and WAREHOUSES.");
     const tr = translate(sql, session);
     if (tr.databases.length > 1) return fail("000002", "0A000", "Unsupported feature: cross-database statements are not implemented by this contract server.");
     const db = tr.database;
@@ -359,6 +375,13 @@ export async function start(shared: Record<string, string>): Promise<Started> {
     }
     if (tr.usesTables && !session.warehouse) {
       return fail("000606", "57P03", "No active warehouse selected in the current session.  Select an active warehouse with the 'use warehouse' command.\n");
+    }
+    if (tr.usesTables) {
+      scope.computeStatements++;
+      if (scope.warehouses[session.warehouse!] === "SUSPENDED") {
+        scope.warehouses[session.warehouse!] = "STARTED";
+        scope.resumes++;
+      }
     }
     if (tr.usesTables && !db) {
       return fail("090105", "22000", "Cannot perform SELECT. This session does not have a current database. Call 'USE DATABASE', or use a qualified name.");
@@ -600,6 +623,7 @@ export async function start(shared: Record<string, string>): Promise<Started> {
         if (body.partitionRows !== undefined) s.partitionRows = body.partitionRows;
         if (body.fail !== undefined) s.fail = body.fail;
         if (body.expireJwts) s.jwtCutoff = s.maxJwtIat;
+        if (body.warehouses) Object.assign(s.warehouses, body.warehouses);
       }
       const s = scopeOf(m[1]!);
       return send(res, null, 200, {
@@ -609,6 +633,9 @@ export async function start(shared: Record<string, string>): Promise<Started> {
         cancels: s.cancels,
         statuses: s.statuses,
         tokenTypes: s.tokenTypes,
+        computeStatements: s.computeStatements,
+        resumes: s.resumes,
+        warehouses: s.warehouses,
       });
     }
     if (path === "/__control/tokens" && req.method === "POST") return send(res, null, 200, { token: mint(body.kind === "oauth" ? "oauth" : "pat") });

@@ -55,9 +55,10 @@ describe("snowflake key-pair JWT", () => {
     await session.listCatalogs!({ limit: 5 });
     await session.preview!({ schema: "SALES", table: "ORDERS", limit: 1 });
     const st = await s.stats();
-    expect(st.requests.total).toBe(4);
+    // test() 3 (sent together), listCatalogs 1, preview 2 (warehouse state, then the statement)
+    expect(st.requests.total).toBe(6);
     expect(st.jwts).toBe(1);
-    expect(st.tokenTypes).toEqual(Array(4).fill("KEYPAIR_JWT"));
+    expect(st.tokenTypes).toEqual(Array(6).fill("KEYPAIR_JWT"));
   });
 
   it("signs a fresh JWT when Snowflake says the cached one expired, and retries once", async () => {
@@ -86,7 +87,7 @@ describe("snowflake key-pair JWT", () => {
   it("reports a wrong or missing passphrase and a malformed key without reaching Snowflake or leaking them", async () => {
     const s = scope("jwt-badkey");
     const wrong = await (await s.open(keyPair(servers.snowflakeEncryptedPrivateKey!, "not-the-passphrase"))).test();
-    expect(stepStatus(wrong)).toEqual({ connect: "skipped", authenticate: "failed", authorize: "skipped", sample: "skipped" });
+    expect(stepStatus(wrong)).toEqual({ connect: "skipped", authenticate: "failed", authorize: "skipped", warehouse: "skipped", sample: "skipped" });
     expect(wrong.steps[1]!.message).toContain("wrong passphrase");
     const missing = await caught((await s.open(keyPair(servers.snowflakeEncryptedPrivateKey!))).listCatalogs!({ limit: 1 }));
     expect(missing.code).toBe("auth_failed");
@@ -100,7 +101,7 @@ describe("snowflake key-pair JWT", () => {
   it("fails authentication with Snowflake's JWT error for a key that is not registered", async () => {
     const s = scope("jwt-unregistered");
     const r = await (await s.open(keyPair(servers.snowflakeUnregisteredPrivateKey!))).test();
-    expect(stepStatus(r)).toEqual({ connect: "passed", authenticate: "failed", authorize: "skipped", sample: "skipped" });
+    expect(stepStatus(r)).toEqual({ connect: "passed", authenticate: "failed", authorize: "skipped", warehouse: "skipped", sample: "skipped" });
     expect(r.steps[1]!.code).toBe("390144");
     expect(r.steps[1]!.message).toContain("JWT token is invalid");
     expect(r.steps[1]!.message).toContain("RSA_PUBLIC_KEY_FP");
@@ -114,12 +115,7 @@ describe("snowflake token credentials", () => {
     expect((await (await s.open(pat())).test()).ok).toBe(true);
     expect((await (await s.open(oauth())).test()).ok).toBe(true);
     const st = await s.stats();
-    expect(st.tokenTypes).toEqual([
-      "PROGRAMMATIC_ACCESS_TOKEN",
-      "PROGRAMMATIC_ACCESS_TOKEN",
-      "OAUTH",
-      "OAUTH",
-    ]);
+    expect(st.tokenTypes).toEqual([...Array(3).fill("PROGRAMMATIC_ACCESS_TOKEN"), ...Array(3).fill("OAUTH")]);
   });
 
   it("reports expired and invalid tokens at the authenticate step without the token in any message", async () => {
@@ -130,7 +126,7 @@ describe("snowflake token credentials", () => {
       expect((await (await s.open(cred)).test()).ok).toBe(true);
       await expireToken(token);
       const r = await (await s.open(cred)).test();
-      expect(stepStatus(r)).toEqual({ connect: "passed", authenticate: "failed", authorize: "skipped", sample: "skipped" });
+      expect(stepStatus(r)).toEqual({ connect: "passed", authenticate: "failed", authorize: "skipped", warehouse: "skipped", sample: "skipped" });
       expect(r.steps[1]!.message).toMatch(/expired/i);
       expect(r.steps[1]!.code).toBe("390318");
       expectNoSecrets(messages(r), [token]);
@@ -151,7 +147,7 @@ describe("snowflake authorization failures", () => {
   it("reports an unknown role, an unknown warehouse and a role without access at the authorize step", async () => {
     const s = scope("authz");
     const role = await (await s.open(keyPair(), { config: { role: "NOT_A_ROLE" } })).test();
-    expect(stepStatus(role)).toEqual({ connect: "passed", authenticate: "passed", authorize: "failed", sample: "skipped" });
+    expect(stepStatus(role)).toEqual({ connect: "passed", authenticate: "passed", authorize: "failed", warehouse: "skipped", sample: "skipped" });
     expect(role.steps[2]!.code).toBe("390189");
     expect(role.steps[2]!.message).toContain("NOT_A_ROLE");
 
@@ -166,9 +162,10 @@ describe("snowflake authorization failures", () => {
     expect(err.code).toBe("not_found");
     expect(err.message).toContain("does not exist or not authorized");
 
-    // Without a warehouse, metadata queries fail like Snowflake's: no active warehouse.
+    // Without a warehouse, metadata still lists (SHOW needs none); a statement fails like Snowflake's.
     const session = await s.open(keyPair(), { config: { warehouse: "NO_WH" } });
-    const noWh = await caught(session.listTables!({ schema: "SALES" }, { limit: 5 }));
+    expect((await session.listTables!({ schema: "SALES" }, { limit: 5 })).data.length).toBe(3);
+    const noWh = await caught(session.preview!({ schema: "SALES", table: "ORDERS", limit: 5 }));
     expect(noWh.code).toBe("permission_denied");
     expect(noWh.detail.engineCode).toBe("000606");
     for (const r of [role, wh, noAccess]) expectNoSecrets(messages(r));

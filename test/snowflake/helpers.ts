@@ -17,6 +17,9 @@ export type Stats = {
   cancels: string[];
   statuses: number[];
   tokenTypes: string[];
+  computeStatements: number;
+  resumes: number;
+  warehouses: Record<string, string>;
 };
 
 export type Controls = {
@@ -26,6 +29,7 @@ export type Controls = {
   partitionRows?: number;
   fail?: { status: number; count: number; retryAfter?: number; afterExecute?: boolean } | null;
   expireJwts?: boolean;
+  warehouses?: Record<string, "STARTED" | "SUSPENDED">;
 };
 
 export const keyPair = (privateKey = servers.snowflakePrivateKey!, passphrase?: string): ResolvedCredential => ({

@@ -7,7 +7,7 @@ import { caught, expectNoSecrets, keyPair, scope, violations } from "./helpers";
 // with the round trips the server counted. Synchronous answers: one round trip per statement.
 
 describe("snowflake connector operations", () => {
-  it("test() passes all four steps in two round trips", async () => {
+  it("test() passes every step with three statements sent together, none of which needs a warehouse", async () => {
     const s = scope("ops-test");
     const session = await s.open();
     const { value, trips } = await s.roundTrips("test()", () => session.test());
@@ -16,18 +16,58 @@ describe("snowflake connector operations", () => {
       ["connect", "passed"],
       ["authenticate", "passed"],
       ["authorize", "passed"],
+      ["warehouse", "passed"],
       ["sample", "passed"],
     ]);
     expect(value.steps[1]!.message).toContain("TEST_USER");
+    expect(value.steps[3]!.message).toBe("Warehouse TEST_WH is STARTED.");
+    expect(value.warehouse).toEqual({ id: "TEST_WH", state: "STARTED" });
     expect(value.serverVersion).toBeTruthy();
-    expect(trips).toBe(2);
+    expect(trips).toBe(3);
+    expect((await s.stats()).computeStatements).toBe(0);
+  });
+
+  it("never resumes a suspended warehouse for metadata or the test; statements need wake", async () => {
+    const s = scope("ops-suspended");
+    await s.control({ warehouses: { TEST_WH: "SUSPENDED" } });
+    const session = await s.open();
+    const t = await session.test();
+    expect(t.ok).toBe(true);
+    expect(t.warehouse).toEqual({ id: "TEST_WH", state: "SUSPENDED" });
+    expect(t.steps[3]!.message).toContain("did not resume it");
+    await session.listCatalogs!({ limit: 10 });
+    await session.listSchemas!({}, { limit: 10 });
+    await session.listTables!({ schema: "SALES" }, { limit: 10 });
+    await session.listTables!({}, { limit: 10 });
+    await session.listColumns!({ schema: "SALES", table: "ORDERS" }, { limit: 10 });
+    let st = await s.stats();
+    expect(st.computeStatements).toBe(0);
+    expect(st.resumes).toBe(0);
+    expect(st.warehouses.TEST_WH).toBe("SUSPENDED");
+
+    const refused = await caught(session.preview!({ schema: "SALES", table: "ORDERS", limit: 5 }));
+    expect(refused.code).toBe("warehouse_not_running");
+    expect(refused.detail.warehouse).toEqual({ id: "TEST_WH", state: "SUSPENDED" });
+    const q = await caught(session.query!({ sql: "select 1 from sales.orders", maxRows: 1, timeoutMs: 5000 }));
+    expect(q.code).toBe("warehouse_not_running");
+    st = await s.stats();
+    expect(st.computeStatements).toBe(0);
+    expect(st.resumes).toBe(0);
+
+    const woke = await session.preview!({ schema: "SALES", table: "ORDERS", limit: 5, wake: true });
+    expect(woke.rowCount).toBe(3);
+    st = await s.stats();
+    expect(st.resumes).toBe(1);
+    expect(st.warehouses.TEST_WH).toBe("STARTED");
+    // Running now: no opt-in needed.
+    expect((await session.query!({ sql: "select 1 as x", maxRows: 1, timeoutMs: 5000 })).rows).toEqual([["1"]]);
   });
 
   it("test() without a configured database samples SHOW DATABASES", async () => {
     const s = scope("ops-test-nodb");
     const r = await (await s.open(undefined, { config: { database: undefined } })).test();
     expect(r.ok).toBe(true);
-    expect(r.steps[3]!.message).toContain("Listed databases (3 visible)");
+    expect(r.steps[4]!.message).toContain("Listed databases (3 visible)");
   });
 
   it("lists catalogs (databases) with keyset pagination", async () => {
@@ -70,7 +110,7 @@ describe("snowflake connector operations", () => {
       ["ORDERS", "table"],
     ]);
     expect(sales.value.data[1]!.comment).toBe("Customers");
-    expect(sales.trips).toBe(1);
+    expect(sales.trips).toBe(2); // SHOW TABLES and SHOW VIEWS, sent together
     const seen: string[] = [];
     let cursor: string | undefined;
     let pages = 0;
@@ -107,14 +147,14 @@ describe("snowflake connector operations", () => {
     expect(p3.nextCursor).toBeNull();
     const nf = await s.roundTrips("listColumns (unknown table)", () => caught(session.listColumns!({ schema: "SALES", table: "NOPE" }, { limit: 10 })));
     expect(nf.value.code).toBe("not_found");
-    expect(nf.trips).toBe(2);
+    expect(nf.trips).toBe(1);
   });
 
   it("previews a table with quoted identifiers and the preview cap", async () => {
     const s = scope("ops-preview");
     const session = await s.open(undefined, { limits: { previewRows: 2 } });
     const { value, trips } = await s.roundTrips("preview", () => session.preview!({ schema: "SALES", table: "CUSTOMERS", limit: 50 }));
-    expect(trips).toBe(1);
+    expect(trips).toBe(2); // the warehouse's state, then the statement
     expect(value.columns.map((c) => c.name)).toEqual(["ID", "NAME", "COUNTRY"]);
     expect(value.rows).toEqual([
       ["1", "Ada", "GB"],
@@ -131,7 +171,7 @@ describe("snowflake connector operations", () => {
     const { value, trips } = await s.roundTrips("query", () =>
       session.query!({ sql: "select c.name, count(*) as orders from sales.customers c join sales.orders o on o.customer_id = c.id group by c.name order by c.name", maxRows: 100, timeoutMs: 10000 }),
     );
-    expect(trips).toBe(1);
+    expect(trips).toBe(2);
     expect(value.columns.map((c) => c.name)).toEqual(["NAME", "ORDERS"]);
     expect(value.rows).toEqual([
       ["Ada", "2"],

@@ -1,3 +1,4 @@
+// Statement protocol behaviour: calls send wake=true, so no warehouse-state check precedes them.
 import { describe, expect, it } from "vitest";
 import { RETRY } from "../../src/connectors/snowflake/client";
 import { caught, expectNoSecrets, scope } from "./helpers";
@@ -9,7 +10,7 @@ describe("snowflake statements", () => {
     const s = scope("async");
     await s.control({ syncWindowMs: 50, delayMs: 600 });
     const session = await s.open();
-    const { value, trips } = await s.roundTrips("preview (202 + polling)", () => session.preview!({ schema: "SALES", table: "ORDERS", limit: 10 }));
+    const { value, trips } = await s.roundTrips("preview (202 + polling)", () => session.preview!({ schema: "SALES", table: "ORDERS", limit: 10, wake: true }));
     expect(value.rowCount).toBe(3);
     const st = await s.stats();
     expect(st.requests.post).toBe(1);
@@ -24,7 +25,7 @@ describe("snowflake statements", () => {
     await s.control({ partitionRows: 1000 });
     const session = await s.open(undefined, { limits: { queryRows: 1500 } });
     const capped = await s.roundTrips("query 2500 rows, cap 1500", () =>
-      session.query!({ sql: "select n, label from big.numbers order by n", maxRows: 5000, timeoutMs: 10000 }),
+      session.query!({ sql: "select n, label from big.numbers order by n", maxRows: 5000, timeoutMs: 10000, wake: true }),
     );
     expect(capped.value.rowCount).toBe(1500);
     expect(capped.value.truncated).toBe(true);
@@ -34,17 +35,17 @@ describe("snowflake statements", () => {
     expect(st.requests.partition).toBe(1); // partition 0 inline, partition 1 fetched, partition 2 never
     expect(capped.trips).toBe(2);
 
-    const small = await session.query!({ sql: "select n from big.numbers order by n", maxRows: 999, timeoutMs: 10000 });
+    const small = await session.query!({ sql: "select n from big.numbers order by n", maxRows: 999, timeoutMs: 10000, wake: true });
     expect(small.rowCount).toBe(999);
     expect(small.truncated).toBe(true);
     st = await s.stats();
     expect(st.requests.partition).toBe(1); // no partition fetched for the second query
 
-    const all = await session.query!({ sql: "select n from big.numbers order by n", maxRows: 10000, timeoutMs: 10000 });
+    const all = await session.query!({ sql: "select n from big.numbers order by n", maxRows: 10000, timeoutMs: 10000, wake: true });
     expect(all.rowCount).toBe(1500); // still the session's queryRows cap
     const wide = await s.open(undefined, { limits: { queryRows: 3000 } });
     const { value: full, trips } = await s.roundTrips("query 2500 rows in 3 partitions", () =>
-      wide.query!({ sql: "select n from big.numbers order by n", maxRows: 3000, timeoutMs: 10000 }),
+      wide.query!({ sql: "select n from big.numbers order by n", maxRows: 3000, timeoutMs: 10000, wake: true }),
     );
     expect(trips).toBe(3);
     expect(full.rowCount).toBe(2500);
@@ -88,7 +89,7 @@ describe("snowflake statements", () => {
     const s = scope("retry-idem");
     const session = await s.open();
     await s.control({ fail: { status: 503, count: 1, afterExecute: true } });
-    const r = await session.preview!({ schema: "SALES", table: "ORDERS", limit: 1 });
+    const r = await session.preview!({ schema: "SALES", table: "ORDERS", limit: 1, wake: true });
     expect(r.rowCount).toBe(1);
     const st = await s.stats();
     expect(st.requests.post).toBe(2);
@@ -99,7 +100,7 @@ describe("snowflake statements", () => {
     const s = scope("timeout-408");
     await s.control({ syncWindowMs: 10000, delayMs: 5000 });
     const session = await s.open(undefined, { timeoutMs: 10000 });
-    const err = await caught(session.query!({ sql: "select 1 as x", maxRows: 1, timeoutMs: 1000 }));
+    const err = await caught(session.query!({ sql: "select 1 as x", maxRows: 1, timeoutMs: 1000, wake: true }));
     expect(err.code).toBe("timeout");
     expect(err.detail.engineCode).toBe("000630");
     expect((await s.stats()).statuses).toEqual([408]);
@@ -110,7 +111,7 @@ describe("snowflake statements", () => {
     await s.control({ syncWindowMs: 50, delayMs: 10000 });
     const session = await s.open(undefined, { timeoutMs: 10000 });
     const { value: err } = await s.roundTrips("query cancelled at its 1.5 s deadline", () =>
-      caught(session.query!({ sql: "select 1 as x", maxRows: 1, timeoutMs: 1500 })),
+      caught(session.query!({ sql: "select 1 as x", maxRows: 1, timeoutMs: 1500, wake: true })),
     );
     expect(err.code).toBe("timeout");
     expect(err.message).toContain("cancelled");

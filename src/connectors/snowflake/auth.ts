@@ -24,11 +24,13 @@ export function createAuth(account: SnowflakeAccount, credential: ResolvedCreden
       if (!user || !privateKey) throw new ConnectorError("auth_failed", "Key-pair authentication needs a user and a private key.");
       const jwt = new KeyPairJwt({ jwtAccount: account.jwtAccount, user, privateKey, passphrase: secrets.passphrase });
       const known = [privateKey, ...(secrets.passphrase ? [secrets.passphrase] : [])];
+      // Requests sent together share one signature instead of signing one each.
+      let pending: Promise<string> | null = null;
       return {
         method,
         secrets: known,
         async headers() {
-          const token = await jwt.token();
+          const token = await (pending ??= jwt.token().finally(() => (pending = null)));
           if (!known.includes(token)) known.push(token);
           return { Authorization: `Bearer ${token}`, "X-Snowflake-Authorization-Token-Type": "KEYPAIR_JWT" };
         },

@@ -3,13 +3,19 @@ import type { TestResult, TestStep, TestStepName } from "../types";
 import { quoteIdent } from "../../sql/readonly";
 import type { SnowflakeClient } from "./client";
 import type { SnowflakeConfig } from "./config";
+import { warehouseState, type WarehouseInfo } from "./warehouse";
 
-// The connection test: reports each step instead of throwing. One statement answers connect,
-// authenticate and authorize (who am I, which role/warehouse/database the session got); a second reads
-// metadata as the sample. Two round trips when both succeed synchronously.
+// The connection test: reports each step instead of throwing. Three statements that need no
+// warehouse leave together (one round trip of latency): who am I (connect, authenticate, authorize:
+// which role/warehouse/database the session got), SHOW WAREHOUSES (the warehouse's state, read
+// without resuming it) and a SHOW of metadata as the sample. Nothing here starts compute.
 
-const ORDER: TestStepName[] = ["connect", "authenticate", "authorize", "sample"];
+const ORDER: TestStepName[] = ["connect", "authenticate", "authorize", "warehouse", "sample"];
 const CONNECT_FAILURES = new Set(["unreachable", "host_not_allowed", "timeout", "not_found", "upstream_error", "rate_limited"]);
+
+const IDENTITY =
+  `SELECT CURRENT_VERSION() AS "VERSION", CURRENT_USER() AS "USER", CURRENT_ROLE() AS "ROLE", ` +
+  `CURRENT_WAREHOUSE() AS "WAREHOUSE", CURRENT_DATABASE() AS "DATABASE", CURRENT_SCHEMA() AS "SCHEMA"`;
 
 export async function runTest(client: SnowflakeClient, config: SnowflakeConfig, timeoutMs: number, host: string): Promise<TestResult> {
   const steps: TestStep[] = [];
@@ -19,21 +25,22 @@ export async function runTest(client: SnowflakeClient, config: SnowflakeConfig, 
     steps.push({ name, status, elapsedMs: now - t, message, ...(code ? { code } : {}) });
     t = now;
   };
+  let warehouse: WarehouseInfo = null;
   const finish = (serverVersion: string | null = null): TestResult => {
     for (const name of ORDER) if (!steps.some((s) => s.name === name)) steps.push({ name, status: "skipped", elapsedMs: 0, message: "Skipped: an earlier step failed." });
-    return { ok: steps.every((s) => s.status === "passed"), steps, serverVersion };
+    steps.sort((a, b) => ORDER.indexOf(a.name) - ORDER.indexOf(b.name));
+    return { ok: steps.every((s) => s.status === "passed"), steps, serverVersion, ...(warehouse ? { warehouse: { id: warehouse.name, state: warehouse.state } } : {}) };
   };
 
-  let who: Record<string, string | null>;
-  try {
-    const r = await client.execute(
-      `SELECT CURRENT_VERSION() AS "VERSION", CURRENT_USER() AS "USER", CURRENT_ROLE() AS "ROLE", ` +
-        `CURRENT_WAREHOUSE() AS "WAREHOUSE", CURRENT_DATABASE() AS "DATABASE", CURRENT_SCHEMA() AS "SCHEMA"`,
-      { timeoutMs, maxRows: 1 },
-    );
-    const names = r.rowType.map((c) => c.name);
-    who = Object.fromEntries(names.map((n, i) => [n, r.rows[0]?.[i] ?? null]));
-  } catch (err) {
+  const sampleSql = config.database ? `SHOW TERSE SCHEMAS IN DATABASE ${quoteIdent(config.database, "snowflake")} LIMIT 10` : "SHOW TERSE DATABASES LIMIT 10";
+  const [identity, state, sample] = await Promise.allSettled([
+    client.execute(IDENTITY, { timeoutMs, maxRows: 1 }),
+    warehouseState(client, config, timeoutMs),
+    client.execute(sampleSql, { timeoutMs, maxRows: 10 }),
+  ]);
+
+  if (identity.status === "rejected") {
+    const err = identity.reason;
     if (!(err instanceof ConnectorError)) throw err;
     const code = err.detail.engineCode ?? err.code;
     if (client.roundTrips === 0 && err.code === "auth_failed") {
@@ -52,6 +59,9 @@ export async function runTest(client: SnowflakeClient, config: SnowflakeConfig, 
     }
     return finish();
   }
+  const r = identity.value;
+  const names = r.rowType.map((c) => c.name);
+  const who: Record<string, string | null> = Object.fromEntries(names.map((n, i) => [n, r.rows[0]?.[i] ?? null]));
   step("connect", "passed", `Reached ${host}.`);
   step("authenticate", "passed", `Authenticated as ${who.USER ?? "(unknown user)"}.`);
 
@@ -69,26 +79,35 @@ export async function runTest(client: SnowflakeClient, config: SnowflakeConfig, 
     );
     return finish(who.VERSION ?? null);
   }
-  step(
-    "authorize",
-    "passed",
-    `Role ${who.ROLE ?? "(default)"}, warehouse ${who.WAREHOUSE ?? "(none)"}, database ${who.DATABASE ?? "(none)"}.`,
-  );
+  step("authorize", "passed", `Role ${who.ROLE ?? "(default)"}, warehouse ${who.WAREHOUSE ?? "(none)"}, database ${who.DATABASE ?? "(none)"}.`);
 
-  try {
-    if (config.database) {
-      const r = await client.execute(
-        `SELECT "TABLE_SCHEMA", "TABLE_NAME" FROM ${quoteIdent(config.database, "snowflake")}."INFORMATION_SCHEMA"."TABLES" LIMIT 1`,
-        { timeoutMs, maxRows: 1 },
-      );
-      step("sample", "passed", `Read table metadata from ${config.database} (${r.numRows > 0 ? "tables visible" : "no tables visible"}).`);
-    } else {
-      const r = await client.execute("SHOW DATABASES LIMIT 10", { timeoutMs, maxRows: 10 });
-      step("sample", "passed", `Listed databases (${r.numRows} visible).`);
-    }
-  } catch (err) {
+  if (state.status === "rejected") {
+    const err = state.reason;
+    if (!(err instanceof ConnectorError)) throw err;
+    step("warehouse", "failed", err.message, err.detail.engineCode ?? err.code);
+  } else if (!state.value) {
+    if (who.WAREHOUSE) step("warehouse", "failed", `Warehouse ${who.WAREHOUSE} is not visible to role ${who.ROLE}.`, "permission_denied");
+    else step("warehouse", "passed", "No warehouse configured or defaulted: metadata can be read, statements cannot run.");
+  } else {
+    warehouse = state.value;
+    const running = warehouse.state === "STARTED" || warehouse.state === "RESIZING";
+    step(
+      "warehouse",
+      "passed",
+      running
+        ? `Warehouse ${warehouse.name} is ${warehouse.state}.`
+        : `Warehouse ${warehouse.name} is ${warehouse.state}; the test did not resume it. Previews and queries answer 409 warehouse_not_running unless sent with wake=true.`,
+    );
+  }
+
+  if (sample.status === "rejected") {
+    const err = sample.reason;
     if (!(err instanceof ConnectorError)) throw err;
     step("sample", "failed", err.message, err.detail.engineCode ?? err.code);
+  } else if (config.database) {
+    step("sample", "passed", `Listed schemas of ${config.database} (${sample.value.numRows} visible).`);
+  } else {
+    step("sample", "passed", `Listed databases (${sample.value.numRows} visible).`);
   }
   return finish(who.VERSION ?? null);
 }

@@ -3,14 +3,14 @@ import type { CatalogInfo, Column, ConnectorContext, Page, PageRequest, RowSet, 
 import { assertReadOnly, quoteIdent, quoteLiteral } from "../../sql/readonly";
 import type { Binding, SnowflakeClient } from "./client";
 import type { SnowflakeConfig } from "./config";
-import { columnDecoders, decodeRows, portableFromDataType } from "./decode";
+import { columnDecoders, decodeRows } from "./decode";
+import { requireRunning } from "./warehouse";
 
-// Catalogs are databases (SHOW DATABASES), then schemas, tables and columns from the database's
-// INFORMATION_SCHEMA with bind variables; every list is keyset-paginated on its sort key.
+// Metadata comes from SHOW commands only (DATABASES, SCHEMAS, TABLES, VIEWS, COLUMNS): Snowflake runs
+// them in its cloud services layer, so listing never resumes a suspended warehouse or bills compute
+// (INFORMATION_SCHEMA queries would). Lists are keyset-paginated on their sort key.
 
 const qi = (s: string) => quoteIdent(s, "snowflake");
-const text = (value: string): Binding => ({ type: "TEXT", value });
-const fixed = (value: number): Binding => ({ type: "FIXED", value: String(value) });
 
 type Raw = Record<string, string | null>;
 
@@ -61,89 +61,96 @@ export class SnowflakeIntrospection {
     return { data, nextCursor: more ? JSON.stringify([data[data.length - 1]!.name]) : null };
   }
 
+  // SHOW ... LIMIT n FROM 'name' within one schema (or database); two extra rows and a filter make the
+  // page right whether the server includes the FROM name or not. The vendor caps any SHOW at 10,000 rows.
+  private show(what: string, scope: string, after: string | undefined, limit: number) {
+    const from = after !== undefined ? ` FROM ${quoteLiteral(after, "snowflake")}` : "";
+    return this.rows(`SHOW ${what} IN ${scope} LIMIT ${limit}${from}`);
+  }
+
   async listSchemas(args: { catalog?: string }, page: PageRequest): Promise<Page<SchemaInfo>> {
     const db = this.database(args.catalog);
-    const [after = ""] = this.cursor<string>(page.cursor, 1) ?? [];
-    const rows = await this.rows(
-      `SELECT "SCHEMA_NAME", "COMMENT" FROM ${qi(db)}."INFORMATION_SCHEMA"."SCHEMATA" ` +
-        `WHERE "SCHEMA_NAME" <> 'INFORMATION_SCHEMA' AND "SCHEMA_NAME" > ? ORDER BY "SCHEMA_NAME" LIMIT ?`,
-      [text(after), fixed(page.limit + 1)],
-    );
-    const data = rows.slice(0, page.limit).map((r) => ({ name: r.SCHEMA_NAME!, catalog: db, comment: r.COMMENT || null }));
+    const [after] = this.cursor<string>(page.cursor, 1) ?? [];
+    const rows = (await this.show("SCHEMAS", `DATABASE ${qi(db)}`, after, page.limit + 3))
+      .filter((r) => !!r.name && r.name !== "INFORMATION_SCHEMA" && (after === undefined || r.name > after))
+      .sort(by("name"));
+    const data = rows.slice(0, page.limit).map((r) => ({ name: r.name!, catalog: db, comment: r.comment || null }));
     return { data, nextCursor: rows.length > page.limit ? JSON.stringify([data[data.length - 1]!.name]) : null };
   }
 
+  // Tables and views are two commands (SHOW TABLES lists no views), sent together and merged by
+  // (schema, name). Within a schema each pages with LIMIT/FROM; across a database FROM cannot say
+  // which schema it means, so the database's listing (at most 10,000 rows each) is paged here.
   async listTables(args: { catalog?: string; schema?: string }, page: PageRequest): Promise<Page<TableInfo>> {
     const db = this.database(args.catalog);
-    const schema = args.schema;
     const cur = this.cursor<string>(page.cursor, 2);
-    const bindings: Binding[] = [];
-    let where = `"TABLE_SCHEMA" <> 'INFORMATION_SCHEMA'`;
-    if (schema !== undefined) {
-      where += ` AND "TABLE_SCHEMA" = ?`;
-      bindings.push(text(schema));
+    const inSchema = args.schema !== undefined;
+    const scope = inSchema ? `SCHEMA ${qi(db)}.${qi(args.schema!)}` : `DATABASE ${qi(db)}`;
+    const after = inSchema ? cur?.[1] : undefined;
+    const limit = inSchema ? page.limit + 2 : 10000;
+    let tables: Raw[];
+    let views: Raw[];
+    try {
+      [tables, views] = await Promise.all([this.show("TABLES", scope, after, limit), this.show("VIEWS", scope, after, limit)]);
+    } catch (err) {
+      // An unknown schema lists nothing (the connector contract), like Postgres and Unity Catalog.
+      if (inSchema && err instanceof ConnectorError && err.code === "not_found") return { data: [], nextCursor: null };
+      throw err;
     }
-    if (cur) {
-      where += ` AND ("TABLE_SCHEMA" > ? OR ("TABLE_SCHEMA" = ? AND "TABLE_NAME" > ?))`;
-      bindings.push(text(cur[0]!), text(cur[0]!), text(cur[1]!));
-    }
-    bindings.push(fixed(page.limit + 1));
-    const rows = await this.rows(
-      `SELECT "TABLE_SCHEMA", "TABLE_NAME", "TABLE_TYPE", "COMMENT" FROM ${qi(db)}."INFORMATION_SCHEMA"."TABLES" ` +
-        `WHERE ${where} ORDER BY "TABLE_SCHEMA", "TABLE_NAME" LIMIT ?`,
-      bindings,
-    );
-    const data: TableInfo[] = rows.slice(0, page.limit).map((r) => ({
-      name: r.TABLE_NAME!,
-      schema: r.TABLE_SCHEMA!,
-      catalog: db,
-      kind: tableKind(r.TABLE_TYPE ?? null),
-      comment: r.COMMENT || null,
-    }));
+    const key = (schema: string, name: string) => JSON.stringify([schema, name]);
+    const afterKey = cur ? key(cur[0]!, cur[1]!) : null;
+    const all: TableInfo[] = [
+      ...tables.map((r) => ({ name: r.name!, schema: r.schema_name!, catalog: db, kind: tableKind(r), comment: r.comment || null })),
+      ...views.map((r) => ({ name: r.name!, schema: r.schema_name!, catalog: db, kind: viewKind(r), comment: r.comment || null })),
+    ]
+      .filter((t) => t.name && t.schema && t.schema !== "INFORMATION_SCHEMA")
+      .filter((t) => afterKey === null || compare([t.schema, t.name], cur!) > 0)
+      .sort((a, b) => compare([a.schema, a.name], [b.schema, b.name]));
+    const data = all.slice(0, page.limit);
     const last = data[data.length - 1];
-    return { data, nextCursor: rows.length > page.limit && last ? JSON.stringify([last.schema, last.name]) : null };
+    return { data, nextCursor: all.length > page.limit && last ? key(last.schema, last.name) : null };
   }
 
+  // SHOW COLUMNS has no LIMIT and no position: rows come in ordinal order, so the position is the
+  // row's place and pages are cut here. data_type is a JSON object (type, precision, scale, length...).
   async listColumns(ref: TableRef, page: PageRequest): Promise<Page<Column>> {
     const db = this.database(ref.catalog);
     const [after = "0"] = this.cursor<string>(page.cursor, 1) ?? [];
-    const rows = await this.rows(
-      `SELECT "COLUMN_NAME", "ORDINAL_POSITION", "DATA_TYPE", "IS_NULLABLE", "COMMENT", "NUMERIC_PRECISION", "NUMERIC_SCALE", ` +
-        `"CHARACTER_MAXIMUM_LENGTH", "DATETIME_PRECISION" FROM ${qi(db)}."INFORMATION_SCHEMA"."COLUMNS" ` +
-        `WHERE "TABLE_SCHEMA" = ? AND "TABLE_NAME" = ? AND "ORDINAL_POSITION" > ? ORDER BY "ORDINAL_POSITION" LIMIT ?`,
-      [text(ref.schema), text(ref.table), fixed(Number(after)), fixed(page.limit + 1)],
-    );
-    if (rows.length === 0 && !page.cursor) {
-      const exists = await this.rows(
-        `SELECT 1 AS "FOUND" FROM ${qi(db)}."INFORMATION_SCHEMA"."TABLES" WHERE "TABLE_SCHEMA" = ? AND "TABLE_NAME" = ? LIMIT 1`,
-        [text(ref.schema), text(ref.table)],
-      );
-      if (exists.length === 0) throw new ConnectorError("not_found", `Table ${db}.${ref.schema}.${ref.table} not found.`);
-    }
-    const data: Column[] = rows.slice(0, page.limit).map((r) => {
-      const scale = r.NUMERIC_SCALE === null ? null : Number(r.NUMERIC_SCALE);
+    const offset = Number(after);
+    if (!Number.isInteger(offset) || offset < 0) throw new ConnectorError("invalid_request", "The cursor is not valid for this list.");
+    const rows = await this.rows(`SHOW COLUMNS IN TABLE ${qi(db)}.${qi(ref.schema)}.${qi(ref.table)}`).catch((err) => {
+      if (err instanceof ConnectorError && err.code === "not_found") {
+        throw new ConnectorError("not_found", `Table ${db}.${ref.schema}.${ref.table} not found.`);
+      }
+      throw err;
+    });
+    const all: Column[] = rows.map((r, i) => {
+      const t = dataType(r.data_type);
       return {
-        name: r.COLUMN_NAME!,
-        position: Number(r.ORDINAL_POSITION),
-        type: portableFromDataType(r.DATA_TYPE ?? "", scale),
-        nativeType: nativeColumnType(r),
-        nullable: r.IS_NULLABLE === "YES",
-        comment: r.COMMENT || null,
+        name: r.column_name!,
+        position: i + 1,
+        type: decoder(t).type,
+        nativeType: decoder(t).nativeType,
+        nullable: typeof t.nullable === "boolean" ? t.nullable : r["null?"] !== "false",
+        comment: r.comment || null,
       };
     });
+    const data = all.slice(offset, offset + page.limit);
     const last = data[data.length - 1];
-    return { data, nextCursor: rows.length > page.limit && last ? JSON.stringify([String(last.position)]) : null };
+    return { data, nextCursor: all.length > offset + page.limit && last ? JSON.stringify([String(last.position)]) : null };
   }
 
-  async preview(args: TableRef & { limit: number }): Promise<RowSet> {
+  async preview(args: TableRef & { limit: number; wake?: boolean }): Promise<RowSet> {
     const db = this.database(args.catalog);
+    if (!args.wake) await requireRunning(this.client, this.config, this.metaTimeout);
     const limit = Math.max(1, Math.min(args.limit, this.ctx.limits.previewRows));
     const sql = `SELECT * FROM ${qi(db)}.${qi(args.schema)}.${qi(args.table)} LIMIT ${limit}`;
     return this.rowSet(sql, limit, this.metaTimeout);
   }
 
-  async query(args: { sql: string; maxRows: number; timeoutMs: number }): Promise<RowSet> {
+  async query(args: { sql: string; maxRows: number; timeoutMs: number; wake?: boolean }): Promise<RowSet> {
     const sql = assertReadOnly(args.sql, "snowflake");
+    if (!args.wake) await requireRunning(this.client, this.config, this.metaTimeout);
     const maxRows = Math.max(1, Math.min(args.maxRows, this.ctx.limits.queryRows));
     const timeoutMs = Math.max(1000, Math.min(args.timeoutMs, this.ctx.limits.statementTimeoutMs));
     return this.rowSet(sql, maxRows, timeoutMs);
@@ -163,28 +170,32 @@ export class SnowflakeIntrospection {
   }
 }
 
-function tableKind(type: string | null): TableInfo["kind"] {
-  switch ((type ?? "").toUpperCase()) {
-    case "BASE TABLE":
-    case "LOCAL TEMPORARY":
-    case "TEMPORARY TABLE":
-    case "TRANSIENT":
-      return "table";
-    case "VIEW":
-      return "view";
-    case "MATERIALIZED VIEW":
-      return "materialized_view";
-    case "EXTERNAL TABLE":
-      return "external";
-    default:
-      return "other";
-  }
+function tableKind(r: Raw): TableInfo["kind"] {
+  if (r.is_external === "Y") return "external";
+  return "table"; // TABLE, TRANSIENT, TEMPORARY, dynamic, hybrid and Iceberg tables alike
 }
 
-function nativeColumnType(r: Raw): string {
-  const t = (r.DATA_TYPE ?? "").toUpperCase();
-  if (t === "NUMBER" && r.NUMERIC_PRECISION !== null) return `NUMBER(${r.NUMERIC_PRECISION},${r.NUMERIC_SCALE ?? 0})`;
-  if (t === "TEXT" && r.CHARACTER_MAXIMUM_LENGTH !== null) return `VARCHAR(${r.CHARACTER_MAXIMUM_LENGTH})`;
-  if (/^(TIME|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ)$/.test(t) && r.DATETIME_PRECISION !== null) return `${t}(${r.DATETIME_PRECISION})`;
-  return t;
+const viewKind = (r: Raw): TableInfo["kind"] => (r.is_materialized === "true" ? "materialized_view" : "view");
+
+const by = (k: string) => (a: Raw, b: Raw) => ((a[k] ?? "") < (b[k] ?? "") ? -1 : (a[k] ?? "") > (b[k] ?? "") ? 1 : 0);
+
+function compare(a: string[], b: string[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return 0;
 }
+
+type DataType = { type?: string; precision?: number; scale?: number; length?: number; nullable?: boolean };
+
+function dataType(text: string | null | undefined): DataType {
+  try {
+    const v = JSON.parse(text ?? "");
+    if (v && typeof v === "object") return v as DataType;
+  } catch {
+    // fall through
+  }
+  return { type: text ?? "" };
+}
+
+// The same decoder as result columns: SHOW COLUMNS spells types the way rowType does (upper case).
+const decoder = (t: DataType) =>
+  columnDecoders([{ name: "", type: t.type ?? "", precision: t.precision ?? null, scale: t.scale ?? null, length: t.length ?? null }])[0]!;
