@@ -12,6 +12,12 @@ const connId = z
   .openapi({ example: "conn_0mia3k8x2abcdefghijkl" });
 const name = z.string().min(1).max(1024);
 
+// The opt-in to start compute, shared by every operation that runs a statement on a warehouse.
+export const WAKE =
+  "Snowflake and Databricks: allow this call to start (resume) a stopped or suspended warehouse, which bills compute. " +
+  "Without it the warehouse's state is read first (no compute) and a warehouse that is not running answers 409 " +
+  "warehouse_not_running with `warehouse: {id, state}`; with it that check (one round trip) is skipped. Other engines ignore it.";
+
 export const TestStepSchema = z
   .object({
     name: z.enum(["connect", "authenticate", "authorize", "warehouse", "sample"]).openapi({
@@ -162,6 +168,7 @@ export const PreviewQuery = z.object({
       return names;
     })
     .openapi({ description: "Only these columns, comma-separated, in this order (Parquet: only their column chunks are read)", example: "id,amount" }),
+  wake: z.enum(["true", "false"]).optional().openapi({ description: WAKE }),
 });
 
 export const withConnectionId = <T extends z.ZodRawShape>(shape: T) =>
@@ -173,6 +180,7 @@ export const TestQueryBody = z
     sql: z.string().min(1).max(100_000).openapi({ description: "One read-only statement (SELECT, WITH, VALUES, SHOW, DESCRIBE, EXPLAIN)", example: "SELECT 1 AS one" }),
     maxRows: z.number().int().min(1).max(10_000).default(1000).openapi({ description: "Row cap (default 1000, at most 10000)" }),
     timeoutMs: z.number().int().min(100).max(60_000).default(15_000).openapi({ description: "Statement timeout in ms (default 15000, at most 60000)" }),
+    wake: z.boolean().default(false).openapi({ description: WAKE }),
   })
   .openapi("TestQuery");
 

@@ -120,12 +120,12 @@ export function preview(
   t: Tenant,
   env: Bindings,
   id: string,
-  q: { catalog?: string; schema?: string; table: string; limit: number; columns?: string[] },
+  q: { catalog?: string; schema?: string; table: string; limit: number; columns?: string[]; wake?: "true" | "false" },
 ) {
   const limits = clampLimits({ previewRows: q.limit });
   return onConnection(t, env, id, "preview", "previews", limits, async (s) => {
     if (!s.preview) throw missing("previews");
-    const rows = await s.preview({ catalog: q.catalog, schema: q.schema ?? "", table: q.table, limit: limits.previewRows, columns: q.columns });
+    const rows = await s.preview({ catalog: q.catalog, schema: q.schema ?? "", table: q.table, limit: limits.previewRows, columns: q.columns, wake: q.wake === "true" });
     // engines that do not project return every column: keep the ones asked for
     if (q.columns && (rows.columns.length !== q.columns.length || rows.columns.some((c, i) => c.name !== q.columns![i]))) {
       return { ...rows, ...project(rows.columns, rows.rows, q.columns) };
@@ -134,11 +134,11 @@ export function preview(
   });
 }
 
-export function testQuery(t: Tenant, env: Bindings, q: { connectionId: string; sql: string; maxRows: number; timeoutMs: number }) {
+export function testQuery(t: Tenant, env: Bindings, q: { connectionId: string; sql: string; maxRows: number; timeoutMs: number; wake?: boolean }) {
   const limits = clampLimits({ queryRows: q.maxRows, timeoutMs: q.timeoutMs });
   return onConnection(t, env, q.connectionId, "sql", "SQL queries", limits, async (s) => {
     if (!s.query) throw missing("SQL queries");
-    return s.query({ sql: q.sql, maxRows: limits.queryRows, timeoutMs: limits.statementTimeoutMs });
+    return s.query({ sql: q.sql, maxRows: limits.queryRows, timeoutMs: limits.statementTimeoutMs, wake: q.wake === true });
   });
 }
 

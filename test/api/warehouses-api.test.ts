@@ -6,7 +6,7 @@ import { api, expectProblem, newWorkspace } from "../helpers";
 const s = inject("servers");
 const scope = (label: string) => `api-${label}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 
-async function connection(type: "snowflake" | "databricks") {
+async function connection(type: "snowflake" | "databricks", overrides: Record<string, unknown> = {}) {
   const { token } = await newWorkspace("write");
   const body =
     type === "snowflake"
@@ -18,9 +18,9 @@ async function connection(type: "snowflake" | "databricks") {
     type === "snowflake"
       ? { account: s.snowflakeAccount, warehouse: "TEST_WH", database: "SFDEMO", role: "ANALYST", endpoint: `${s.snowflakeEndpoint}/s/${scope("sf")}` }
       : { host: s.databricksHost, warehouseId: s.databricksWarehouseId, catalog: "main", schema: "sales", endpoint: `${s.databricksEndpoint}/s/${scope("dbx")}` };
-  const conn = await api("/api/connections", { method: "POST", token, body: { name: type, type, config, credentialId: cred.json.id } });
+  const conn = await api("/api/connections", { method: "POST", token, body: { name: type, type, config: { ...config, ...overrides }, credentialId: cred.json.id } });
   expect(conn.status).toBe(201);
-  return { token, id: conn.json.id as string };
+  return { token, id: conn.json.id as string, endpoint: (config as { endpoint: string }).endpoint };
 }
 
 describe("snowflake through the API", () => {
@@ -81,5 +81,43 @@ describe("databricks through the API", () => {
     expect(one.json.data.every((x: any) => x.catalog === "main")).toBe(true);
     expectProblem(await api("/api/connections/databricks/discover", { method: "POST", token, body: { connectionId: id, catalog: "no_such_catalog" } }), 404);
     expectProblem(await api("/api/connections/databricks/discover", { method: "POST", token, body: { connectionId: id, cursor: "bogus" } }), 400, "invalid_cursor");
+  });
+});
+
+describe("warehouses that are not running, through the API", () => {
+  it("Databricks: the test reports STOPPED without starting it; preview and test-query answer 409 unless wake", async () => {
+    const { token, id, endpoint } = await connection("databricks", { warehouseId: s.databricksStoppedWarehouseId });
+    const stats = async () => (await (await fetch(`${endpoint}/__test/stats`)).json()) as Record<string, number>;
+    const t = await api(`/api/connections/${id}/test`, { method: "POST", token });
+    expect(t.json.ok).toBe(true);
+    expect(t.json.warehouse).toEqual({ id: s.databricksStoppedWarehouseId, state: "STOPPED" });
+    expect(t.json.steps.map((x: any) => x.name)).toEqual(["connect", "authenticate", "authorize", "warehouse", "sample"]);
+    const p = await api(`/api/connections/${id}/preview?schema=sales&table=orders&limit=2`, { token });
+    expectProblem(p, 409, "warehouse_not_running");
+    expect(p.json.warehouse).toEqual({ id: s.databricksStoppedWarehouseId, state: "STOPPED" });
+    expectProblem(await api("/api/connections/test-query", { method: "POST", token, body: { connectionId: id, sql: "SELECT 1" } }), 409, "warehouse_not_running");
+    expect((await stats()).execute).toBeUndefined();
+    expectProblem(await api(`/api/connections/${id}/preview?schema=sales&table=orders&wake=yes`, { token }), 400);
+    const woke = await api(`/api/connections/${id}/preview?schema=sales&table=orders&limit=2&wake=true`, { token });
+    expect(woke.status).toBe(200);
+    expect((await stats()).warehouseStarts).toBe(1);
+  });
+
+  it("Snowflake: a suspended warehouse is not resumed by metadata or the test; test-query with wake resumes it", async () => {
+    const { token, id, endpoint } = await connection("snowflake");
+    const control = `${s.snowflakeEndpoint}/__control/scopes/${endpoint.split("/s/")[1]}`;
+    await fetch(control, { method: "POST", body: JSON.stringify({ warehouses: { TEST_WH: "SUSPENDED" } }) });
+    const t = await api(`/api/connections/${id}/test`, { method: "POST", token });
+    expect(t.json.warehouse).toEqual({ id: "TEST_WH", state: "SUSPENDED" });
+    expect((await api(`/api/connections/${id}/tables?schema=SALES`, { token })).status).toBe(200);
+    expect((await api(`/api/connections/${id}/columns?schema=SALES&table=ORDERS`, { token })).status).toBe(200);
+    const sql = { connectionId: id, sql: "SELECT COUNT(*) AS N FROM SALES.ORDERS" };
+    expectProblem(await api("/api/connections/test-query", { method: "POST", token, body: sql }), 409, "warehouse_not_running");
+    let st = (await (await fetch(control)).json()) as { computeStatements: number; resumes: number };
+    expect([st.computeStatements, st.resumes]).toEqual([0, 0]);
+    const q = await api("/api/connections/test-query", { method: "POST", token, body: { ...sql, wake: true } });
+    expect(q.status).toBe(200);
+    st = (await (await fetch(control)).json()) as { computeStatements: number; resumes: number };
+    expect([st.computeStatements, st.resumes]).toEqual([1, 1]);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { typeTextFromJson } from "../../src/connectors/databricks/values";
 import { servers, workspace } from "./helpers";
 
 // The contract server must reject what Databricks rejects, in Databricks' shapes; otherwise the
@@ -121,5 +122,67 @@ describe("databricks contract server", () => {
     expect(page2.next_page_token).toBeUndefined();
     const missing = await fetch(`${w.endpoint}/api/2.0/sql/warehouses/nope`, { headers: auth() });
     expect(missing.status).toBe(404);
+  });
+});
+
+describe("databricks contract server: Unity Catalog and OAuth formats of the real service", () => {
+  const get = async (endpoint: string, path: string) => {
+    const res = await fetch(`${endpoint}${path}`, { headers: auth() });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+
+  it("answers type_json as Spark's JSON schema, which the connector reads back to type_text", async () => {
+    const w = workspace("cs-typejson");
+    const t = await get(w.endpoint, "/api/2.1/unity-catalog/tables/main.sales.all_types");
+    expect(t.status).toBe(200);
+    const cols = t.body.columns as Array<{ name: string; type_text: string; type_json: string }>;
+    const json = Object.fromEntries(cols.map((c) => [c.name, JSON.parse(c.type_json)]));
+    expect(json.c_bigint).toEqual({ name: "c_bigint", type: "long", nullable: true, metadata: {} });
+    expect(json.c_int.type).toBe("integer");
+    expect(json.c_smallint.type).toBe("short");
+    expect(json.c_tinyint.type).toBe("byte");
+    expect(json.c_decimal.type).toBe("decimal(38,9)");
+    expect(json.c_array.type).toEqual({ type: "array", elementType: "integer", containsNull: true });
+    expect(json.c_map.type).toEqual({ type: "map", keyType: "string", valueType: "long", valueContainsNull: true });
+    expect(json.c_struct.type).toEqual({
+      type: "struct",
+      fields: [
+        { name: "street", type: "string", nullable: true, metadata: {} },
+        { name: "zip", type: "integer", nullable: true, metadata: {} },
+      ],
+    });
+    for (const c of cols) expect(typeTextFromJson(c.type_json)).toBe(c.type_text);
+  });
+
+  it("answers unknown catalogs, schemas and tables with Databricks' *_DOES_NOT_EXIST codes", async () => {
+    const w = workspace("cs-ucerrors");
+    const catalog = await get(w.endpoint, "/api/2.1/unity-catalog/schemas?catalog_name=nope");
+    expect([catalog.status, catalog.body.error_code]).toEqual([404, "CATALOG_DOES_NOT_EXIST"]);
+    const schema = await get(w.endpoint, "/api/2.1/unity-catalog/tables?catalog_name=main&schema_name=nope");
+    expect([schema.status, schema.body.error_code]).toEqual([404, "SCHEMA_DOES_NOT_EXIST"]);
+    const table = await get(w.endpoint, "/api/2.1/unity-catalog/tables/main.sales.nope");
+    expect([table.status, table.body.error_code]).toEqual([404, "TABLE_DOES_NOT_EXIST"]);
+    expect(table.body.message).toBe("Table 'main.sales.nope' does not exist.");
+  });
+
+  it("serves the workspace's OAuth authorization server metadata, unauthenticated", async () => {
+    const w = workspace("cs-oidc");
+    const res = await fetch(`${w.endpoint}/oidc/.well-known/oauth-authorization-server`);
+    expect(res.status).toBe(200);
+    const meta = (await res.json()) as Record<string, unknown>;
+    expect(meta.token_endpoint).toBe(`${w.endpoint}/oidc/v1/token`);
+    expect(meta.authorization_endpoint).toBe(`${w.endpoint}/oidc/v1/authorize`);
+    expect(meta.grant_types_supported).toContain("client_credentials");
+  });
+
+  it("starts a stopped warehouse only for a statement, never for a state read", async () => {
+    const w = workspace("cs-start");
+    const stopped = servers.databricksStoppedWarehouseId!;
+    expect((await get(w.endpoint, `/api/2.0/sql/warehouses/${stopped}`)).body.state).toBe("STOPPED");
+    expect((await w.stats()).warehouseStarts).toBeUndefined();
+    const run = await execute(w.endpoint, { statement: "SELECT 1", warehouse_id: stopped });
+    expect(run.body.status.state).toBe("SUCCEEDED");
+    expect((await get(w.endpoint, `/api/2.0/sql/warehouses/${stopped}`)).body.state).toBe("RUNNING");
+    expect((await w.stats()).warehouseStarts).toBe(1);
   });
 });

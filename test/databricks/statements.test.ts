@@ -1,3 +1,4 @@
+// Statement protocol behaviour: calls send wake=true, so no warehouse-state lookup precedes them.
 import { describe, expect, it } from "vitest";
 import { clampLimits, createConnectorContext } from "../../src/connectors/context";
 import { createAuth } from "../../src/connectors/databricks/auth";
@@ -9,7 +10,7 @@ describe("databricks connector: SQL statements", () => {
   it("previews a table in one round trip when the result is ready within wait_timeout", async () => {
     const w = workspace("preview");
     const s = await w.open();
-    const { result, trips } = await w.measure("preview (5 rows)", () => s.preview!({ schema: "sales", table: "orders", limit: 5 }));
+    const { result, trips } = await w.measure("preview (5 rows)", () => s.preview!({ schema: "sales", table: "orders", limit: 5, wake: true }));
     expect(trips).toEqual({ total: 1, execute: 1 });
     expect(result.columns.map((c) => [c.name, c.type, c.nativeType])).toEqual([
       ["order_id", "integer", "BIGINT"],
@@ -21,7 +22,7 @@ describe("databricks connector: SQL statements", () => {
     expect(result.rowCount).toBe(5);
     expect(result.truncated).toBe(true);
     expect(result.rows[0]).toEqual(["1", "customer-1", "10.25", "open", "2024-01-01T01:00:00.000Z"]);
-    const all = await s.preview!({ schema: "sales", table: "orders", limit: 100 });
+    const all = await s.preview!({ schema: "sales", table: "orders", limit: 100, wake: true });
     expect(all.rowCount).toBe(25);
     expect(all.truncated).toBe(false);
   });
@@ -29,10 +30,10 @@ describe("databricks connector: SQL statements", () => {
   it("quotes identifiers in previews and reports an unknown table as not found", async () => {
     const w = workspace("preview-odd");
     const s = await w.open();
-    const odd = await s.preview!({ schema: "default", table: "odd name", limit: 10 });
+    const odd = await s.preview!({ schema: "default", table: "odd name", limit: 10, wake: true });
     expect(odd.columns.map((c) => c.name)).toEqual(['weird "col"']);
     expect(odd.rows).toEqual([["x"]]);
-    const err = await failure(s.preview!({ schema: "sales", table: "nope`; DROP TABLE x; --", limit: 1 }));
+    const err = await failure(s.preview!({ schema: "sales", table: "nope`; DROP TABLE x; --", limit: 1, wake: true }));
     expect(err.code).toBe("not_found");
     expect(err.detail.engineCode).toBe("TABLE_OR_VIEW_NOT_FOUND");
   });
@@ -40,14 +41,14 @@ describe("databricks connector: SQL statements", () => {
   it("returns columns and no rows for an empty table", async () => {
     const w = workspace("empty");
     const s = await w.open();
-    const r = await s.preview!({ schema: "default", table: "empty_table", limit: 10 });
+    const r = await s.preview!({ schema: "default", table: "empty_table", limit: 10, wake: true });
     expect(r).toMatchObject({ columns: [{ name: "id", type: "integer", nativeType: "INT" }], rows: [], rowCount: 0, truncated: false });
   });
 
   it("decodes every type into JSON-safe values", async () => {
     const w = workspace("decode");
     const s = await w.open();
-    const r = await s.query!({ sql: "SELECT * FROM `main`.`sales`.`all_types` ORDER BY id", maxRows: 10, timeoutMs: 10000 });
+    const r = await s.query!({ sql: "SELECT * FROM `main`.`sales`.`all_types` ORDER BY id", maxRows: 10, timeoutMs: 10000, wake: true });
     const types = Object.fromEntries(r.columns.map((c) => [c.name, c.type]));
     expect(r.columns.find((c) => c.name === "c_struct")?.nativeType).toBe("STRUCT<street:STRING,zip:INT>");
     expect(types).toMatchObject({
@@ -98,12 +99,12 @@ describe("databricks connector: SQL statements", () => {
     const w = workspace("query");
     const s = await w.open();
     const { result, trips } = await w.measure("query (maxRows 10 of 500)", () =>
-      s.query!({ sql: "SELECT n FROM numbers ORDER BY n", maxRows: 10, timeoutMs: 10000 }),
+      s.query!({ sql: "SELECT n FROM numbers ORDER BY n", maxRows: 10, timeoutMs: 10000, wake: true }),
     );
     expect(trips.total).toBe(1);
     expect(result.rows).toEqual(Array.from({ length: 10 }, (_, i) => [i + 1]));
     expect(result.truncated).toBe(true);
-    const exact = await s.query!({ sql: "SELECT n FROM numbers WHERE n <= 10 ORDER BY n;", maxRows: 10, timeoutMs: 10000 });
+    const exact = await s.query!({ sql: "SELECT n FROM numbers WHERE n <= 10 ORDER BY n;", maxRows: 10, timeoutMs: 10000, wake: true });
     expect(exact.rowCount).toBe(10);
     expect(exact.truncated).toBe(false);
   });
@@ -114,7 +115,7 @@ describe("databricks connector: SQL statements", () => {
     const ctx = createConnectorContext({ allowPrivateNetwork: true, timeoutMs: 10000, limits: { ...clampLimits({}), responseBytes: 300 } });
     const { databricksConnector } = await import("../../src/connectors/databricks");
     const s = await databricksConnector.open(w.config, w.pat, ctx);
-    const { result, trips } = await w.measure("query (300-byte budget)", () => s.query!({ sql: "SELECT n FROM numbers ORDER BY n", maxRows: 500, timeoutMs: 10000 }));
+    const { result, trips } = await w.measure("query (300-byte budget)", () => s.query!({ sql: "SELECT n FROM numbers ORDER BY n", maxRows: 500, timeoutMs: 10000, wake: true }));
     expect(result.truncated).toBe(true);
     expect(result.rowCount).toBeGreaterThan(10);
     expect(result.rowCount).toBeLessThan(100);
@@ -135,12 +136,12 @@ describe("databricks connector: SQL statements", () => {
   it("maps FAILED statements to errors carrying the engine's error class and SQLSTATE", async () => {
     const w = workspace("failed");
     const s = await w.open();
-    const err = await failure(s.query!({ sql: "SELECT 1/0", maxRows: 1, timeoutMs: 5000 }));
+    const err = await failure(s.query!({ sql: "SELECT 1/0", maxRows: 1, timeoutMs: 5000, wake: true }));
     expect(err.code).toBe("upstream_error");
     expect(err.detail.engineCode).toBe("DIVIDE_BY_ZERO");
     expect(err.message).toContain("[DIVIDE_BY_ZERO]");
     expect(err.message).toContain("SQLSTATE 22012");
-    const syntax = await failure(s.query!({ sql: "SELECT FROM WHERE", maxRows: 1, timeoutMs: 5000 }));
+    const syntax = await failure(s.query!({ sql: "SELECT FROM WHERE", maxRows: 1, timeoutMs: 5000, wake: true }));
     expect(syntax.detail.engineCode).toBe("PARSE_SYNTAX_ERROR");
   });
 
@@ -148,7 +149,7 @@ describe("databricks connector: SQL statements", () => {
     const w = workspace("pending");
     await w.control({ pendingPolls: 3 });
     const s = await w.open();
-    const { result, trips } = await w.measure("query (PENDING, 3 polls)", () => s.query!({ sql: "SELECT 42 AS answer", maxRows: 5, timeoutMs: 10000 }));
+    const { result, trips } = await w.measure("query (PENDING, 3 polls)", () => s.query!({ sql: "SELECT 42 AS answer", maxRows: 5, timeoutMs: 10000, wake: true }));
     expect(result.rows).toEqual([[42]]);
     expect(trips).toEqual({ total: 5, execute: 1, get: 4 });
   });
@@ -159,13 +160,13 @@ describe("databricks connector: SQL statements", () => {
     const s = await w.open();
     // 500 rows in 5 chunks of 100; row_limit 251 => 3 chunks exist; a cap of 150 (+1) needs 2.
     const { result, trips } = await w.measure("query (chunks of 100, maxRows 150)", () =>
-      s.query!({ sql: "SELECT n FROM numbers ORDER BY n", maxRows: 150, timeoutMs: 10000 }),
+      s.query!({ sql: "SELECT n FROM numbers ORDER BY n", maxRows: 150, timeoutMs: 10000, wake: true }),
     );
     expect(result.rowCount).toBe(150);
     expect(result.rows.at(-1)).toEqual([150]);
     expect(result.truncated).toBe(true);
     expect(trips).toEqual({ total: 2, execute: 1, chunk: 1 });
-    const all = await w.measure("query (chunks of 100, all 500)", () => s.query!({ sql: "SELECT n FROM numbers ORDER BY n", maxRows: 1000, timeoutMs: 10000 }));
+    const all = await w.measure("query (chunks of 100, all 500)", () => s.query!({ sql: "SELECT n FROM numbers ORDER BY n", maxRows: 1000, timeoutMs: 10000, wake: true }));
     expect(all.result.rowCount).toBe(500);
     expect(all.result.truncated).toBe(false);
     expect(all.result.rows.map((r) => r[0])).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
@@ -177,7 +178,7 @@ describe("databricks connector: SQL statements", () => {
     await w.control({ hang: true });
     const s = await w.open(w.pat, { timeoutMs: 3000 });
     const started = Date.now();
-    const { result: err, trips } = await w.measure("query (hangs, 3 s deadline)", () => failure(s.query!({ sql: "SELECT 1", maxRows: 1, timeoutMs: 3000 })));
+    const { result: err, trips } = await w.measure("query (hangs, 3 s deadline)", () => failure(s.query!({ sql: "SELECT 1", maxRows: 1, timeoutMs: 3000, wake: true })));
     expect(err.code).toBe("timeout");
     expect(Date.now() - started).toBeLessThan(5000); // cut off at the deadline, not left hanging
     expect(trips.cancel).toBe(1);
@@ -232,7 +233,7 @@ describe("databricks connector: SQL statements", () => {
     const w = workspace("retry");
     const s = await w.open();
     await w.control({ failStatus: 429, failCount: 2, retryAfter: 0 });
-    const ok = await w.measure("query (2 x 429 first)", () => s.query!({ sql: "SELECT 1 AS x", maxRows: 1, timeoutMs: 10000 }));
+    const ok = await w.measure("query (2 x 429 first)", () => s.query!({ sql: "SELECT 1 AS x", maxRows: 1, timeoutMs: 10000, wake: true }));
     expect(ok.result.rows).toEqual([[1]]);
     expect(ok.trips).toEqual({ total: 3, refused: 2, execute: 1 });
 
@@ -268,8 +269,8 @@ describe("databricks connector: SQL statements", () => {
     const w = workspace("secrets");
     const s = await w.open();
     const errors = [
-      await failure(s.query!({ sql: "SELECT 1/0", maxRows: 1, timeoutMs: 5000 })),
-      await failure(s.query!({ sql: `SELECT ${servers.databricksPat} FROM numbers`, maxRows: 1, timeoutMs: 5000 })),
+      await failure(s.query!({ sql: "SELECT 1/0", maxRows: 1, timeoutMs: 5000, wake: true })),
+      await failure(s.query!({ sql: `SELECT ${servers.databricksPat} FROM numbers`, maxRows: 1, timeoutMs: 5000, wake: true })),
     ];
     for (const e of errors) for (const secret of secretsOf()) expect(allText(e)).not.toContain(secret);
   });

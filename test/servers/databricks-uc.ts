@@ -13,7 +13,8 @@ export const ucError = (status: number, code: string, message: string): UcError 
   body: {
     error_code: code,
     message,
-    details: [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: code }],
+    // google.rpc.ErrorInfo carries reason, domain and metadata (the official SDK reads metadata).
+    details: [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: code, domain: "unity-catalog.databricks.com", metadata: {} }],
   },
 });
 
@@ -124,7 +125,7 @@ async function columnInfos(db: CatalogDb, relid: number) {
       name: r.name,
       type_text: t.text,
       type_name: t.name,
-      type_json: JSON.stringify({ name: r.name, type: t.text, nullable: r.nullable, metadata: r.comment ? { comment: r.comment } : {} }),
+      type_json: JSON.stringify({ name: r.name, type: sparkType(t.text), nullable: r.nullable, metadata: r.comment ? { comment: r.comment } : {} }),
       position: i,
       nullable: r.nullable,
     };
@@ -133,6 +134,59 @@ async function columnInfos(db: CatalogDb, relid: number) {
     if (r.comment) col.comment = r.comment;
     out.push(col);
   }
+  return out;
+}
+
+// Spark's JSON schema for a type (DataType.json): simple types by Spark name (long, integer, short,
+// byte, decimal(10,2), string ...), nested types as objects. Input: the Spark catalog string (type_text).
+const SPARK_NAMES: Record<string, string> = { bigint: "long", int: "integer", smallint: "short", tinyint: "byte" };
+
+export function sparkType(text: string): unknown {
+  let i = 0;
+  const peek = () => text[i];
+  const name = () => {
+    const m = /^[a-z_][a-z0-9_]*(\([0-9, ]+\))?(?: day to second| year to month)?/i.exec(text.slice(i));
+    if (!m) throw new Error(`unparsable Spark type: ${text}`);
+    i += m[0].length;
+    return m[0].toLowerCase();
+  };
+  const expect = (c: string) => {
+    if (text[i] !== c) throw new Error(`expected ${c} in Spark type: ${text}`);
+    i++;
+  };
+  const parse = (): unknown => {
+    const n = name();
+    if (n === "array") {
+      expect("<");
+      const elementType = parse();
+      expect(">");
+      return { type: "array", elementType, containsNull: true };
+    }
+    if (n === "map") {
+      expect("<");
+      const keyType = parse();
+      expect(",");
+      const valueType = parse();
+      expect(">");
+      return { type: "map", keyType, valueType, valueContainsNull: true };
+    }
+    if (n === "struct") {
+      expect("<");
+      const fields: unknown[] = [];
+      while (peek() !== ">") {
+        const field = /^[^:]+/.exec(text.slice(i))![0];
+        i += field.length;
+        expect(":");
+        fields.push({ name: field, type: parse(), nullable: true, metadata: {} });
+        if (peek() === ",") i++;
+      }
+      expect(">");
+      return { type: "struct", fields };
+    }
+    return SPARK_NAMES[n] ?? n;
+  };
+  const out = parse();
+  if (i !== text.length) throw new Error(`trailing text in Spark type: ${text}`);
   return out;
 }
 

@@ -42,6 +42,7 @@ type Controls = {
   emptyPages: number; // serve this many empty pages (with a next_page_token) before the data
   tokenTtl: number; // seconds an OAuth token lives
 };
+const initialStates = (): Record<string, string> => ({ [WAREHOUSE_ID]: "RUNNING", [STOPPED_WAREHOUSE_ID]: "STOPPED" });
 const DEFAULTS: Controls = {
   delayMs: 0,
   delayCount: 0,
@@ -56,7 +57,9 @@ const DEFAULTS: Controls = {
   tokenTtl: 3600,
 };
 
-type Scope = { controls: Controls; counts: Record<string, number>; tokens: Map<string, number> };
+// Warehouse states per scope: a statement sent to a STOPPED warehouse starts it (as Databricks does,
+// and bills it), counted as counts.warehouseStarts; reading the state (GET warehouses/{id}) does not.
+type Scope = { controls: Controls; counts: Record<string, number>; tokens: Map<string, number>; states: Record<string, string> };
 
 type Statement = {
   id: string;
@@ -106,7 +109,7 @@ export async function start(shared: Record<string, string>): Promise<Started> {
   const scopes = new Map<string, Scope>();
   const scopeOf = (name: string) => {
     let s = scopes.get(name);
-    if (!s) scopes.set(name, (s = { controls: { ...DEFAULTS }, counts: { total: 0 }, tokens: new Map() }));
+    if (!s) scopes.set(name, (s = { controls: { ...DEFAULTS }, counts: { total: 0 }, tokens: new Map(), states: initialStates() }));
     return s;
   };
   const statements = new Map<string, Statement>();
@@ -156,16 +159,17 @@ export async function start(shared: Record<string, string>): Promise<Started> {
     return { access_token: token, token_type: "Bearer", expires_in: scope.controls.tokenTtl, scope: "all-apis" };
   }
 
-  function warehouseInfo(id: string) {
+  function warehouseInfo(id: string, scope: Scope) {
+    const state = scope.states[id] ?? "STOPPED";
     return {
       id,
       name: id === WAREHOUSE_ID ? "Serverless Starter Warehouse" : "Stopped Warehouse",
-      state: id === WAREHOUSE_ID ? "RUNNING" : "STOPPED",
+      state,
       cluster_size: "Small",
       auto_stop_mins: 10,
       min_num_clusters: 1,
       max_num_clusters: 1,
-      num_clusters: id === WAREHOUSE_ID ? 1 : 0,
+      num_clusters: state === "RUNNING" ? 1 : 0,
       enable_photon: true,
       enable_serverless_compute: true,
       warehouse_type: "PRO",
@@ -255,6 +259,10 @@ export async function start(shared: Record<string, string>): Promise<Started> {
       if (p.value !== undefined && p.value !== null && typeof p.value !== "string") throw invalid(`parameter ${p.name}: value must be a string`);
     }
     if (!WAREHOUSES.includes(body.warehouse_id)) throw apiError(404, "RESOURCE_DOES_NOT_EXIST", `SQL warehouse ${body.warehouse_id} does not exist.`);
+    if (scope.states[body.warehouse_id] !== "RUNNING") {
+      scope.states[body.warehouse_id] = "RUNNING";
+      scope.counts.warehouseStarts = (scope.counts.warehouseStarts ?? 0) + 1;
+    }
 
     const st: Statement = {
       id: randomUUID(),
@@ -325,7 +333,7 @@ export async function start(shared: Record<string, string>): Promise<Started> {
 
   async function requireCatalog(name: string | null): Promise<CatalogDb> {
     if (!name) throw fromUc(ucError(400, "INVALID_ARGUMENT", "catalog_name is required"));
-    if (!(await knownCatalogs()).includes(name)) throw fromUc(ucError(404, "CATALOG_NOT_FOUND", `Catalog not found: ${name}`));
+    if (!(await knownCatalogs()).includes(name)) throw fromUc(ucError(404, "CATALOG_DOES_NOT_EXIST", `Catalog '${name}' does not exist.`));
     return dbFor(name);
   }
 
@@ -343,7 +351,7 @@ export async function start(shared: Record<string, string>): Promise<Started> {
     if (m) {
       const name = decodeURIComponent(m[1]!);
       const c = (await listCatalogNames(admin)).find((x) => x.name === name);
-      if (!c) throw fromUc(ucError(404, "CATALOG_NOT_FOUND", `Catalog not found: ${name}`));
+      if (!c) throw fromUc(ucError(404, "CATALOG_DOES_NOT_EXIST", `Catalog '${name}' does not exist.`));
       return { body: catalogInfo(c), schema: "CatalogInfo", kind: "catalog" };
     }
     if (path === "/schemas") {
@@ -356,7 +364,7 @@ export async function start(shared: Record<string, string>): Promise<Started> {
       const [cat, schema, ...rest] = decodeURIComponent(m[1]!).split(".");
       const db = await requireCatalog(cat ?? null);
       const found = rest.length ? undefined : (await listSchemaInfos(db)).find((s) => s.name === schema);
-      if (!found) throw fromUc(ucError(404, "SCHEMA_NOT_FOUND", `Schema not found: ${decodeURIComponent(m[1]!)}`));
+      if (!found) throw fromUc(ucError(404, "SCHEMA_DOES_NOT_EXIST", `Schema '${decodeURIComponent(m[1]!)}' does not exist.`));
       return { body: found, schema: "SchemaInfo", kind: "schema" };
     }
     if (path === "/tables") {
@@ -364,7 +372,7 @@ export async function start(shared: Record<string, string>): Promise<Started> {
       const db = await requireCatalog(q.get("catalog_name"));
       if (!schemaName) throw fromUc(ucError(400, "INVALID_ARGUMENT", "schema_name is required"));
       const tables = await listTableInfos(db, schemaName, { omitColumns: q.get("omit_columns") === "true" });
-      if (!tables) throw fromUc(ucError(404, "SCHEMA_NOT_FOUND", `Schema not found: ${db.catalog}.${schemaName}`));
+      if (!tables) throw fromUc(ucError(404, "SCHEMA_DOES_NOT_EXIST", `Schema '${db.catalog}.${schemaName}' does not exist.`));
       const p = page(tables, "tables");
       return { body: { tables: p.page, ...(p.next ? { next_page_token: p.next } : {}) }, schema: "ListTablesResponse", kind: "tables" };
     }
@@ -375,7 +383,7 @@ export async function start(shared: Record<string, string>): Promise<Started> {
       if (parts.length !== 3) throw fromUc(ucError(400, "INVALID_ARGUMENT", `Invalid table full name: ${full}`));
       const db = await requireCatalog(parts[0]!);
       const tables = await listTableInfos(db, parts[1]!, { table: parts[2]! });
-      if (!tables?.length) throw fromUc(ucError(404, "TABLE_NOT_FOUND", `Table not found: ${full}`));
+      if (!tables?.length) throw fromUc(ucError(404, "TABLE_DOES_NOT_EXIST", `Table '${full}' does not exist.`));
       return { body: tables[0], schema: "TableInfo", kind: "table" };
     }
     throw apiError(404, "ENDPOINT_NOT_FOUND", `No API found for 'GET /unity-catalog${path}'`);
@@ -383,7 +391,26 @@ export async function start(shared: Record<string, string>): Promise<Started> {
 
   // --- routing ----------------------------------------------------------------------------------
 
-  async function route(req: IncomingMessage, body: string, scope: Scope, path: string, q: URLSearchParams): Promise<unknown> {
+  // The workspace's OAuth metadata (RFC 8414), public: the official SDKs read token_endpoint here first.
+  function authorizationServer(origin: string) {
+    return {
+      issuer: `${origin}/oidc`,
+      authorization_endpoint: `${origin}/oidc/v1/authorize`,
+      token_endpoint: `${origin}/oidc/v1/token`,
+      jwks_uri: `${origin}/oidc/jwks.json`,
+      scopes_supported: ["all-apis", "email", "offline_access", "openid", "profile", "sql"],
+      response_types_supported: ["code", "id_token"],
+      response_modes_supported: ["query", "fragment", "form_post"],
+      grant_types_supported: ["client_credentials", "authorization_code", "refresh_token"],
+      code_challenge_methods_supported: ["S256"],
+      token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+      subject_types_supported: ["public"],
+      id_token_signing_alg_values_supported: ["RS256"],
+      request_uri_parameter_supported: false,
+    };
+  }
+
+  async function route(req: IncomingMessage, body: string, scope: Scope, path: string, q: URLSearchParams, origin: string): Promise<unknown> {
     const method = req.method ?? "GET";
     const count = (kind: string) => {
       scope.counts[kind] = (scope.counts[kind] ?? 0) + 1;
@@ -404,6 +431,10 @@ export async function start(shared: Record<string, string>): Promise<Started> {
         ? new HttpError(429, { error_code: "REQUEST_LIMIT_EXCEEDED", message: "Too many requests. Please wait and retry." }, headers)
         : new HttpError(503, { error_code: "TEMPORARILY_UNAVAILABLE", message: "The service is temporarily unavailable." }, headers);
     }
+    if (path === "/oidc/.well-known/oauth-authorization-server" && method === "GET") {
+      count("oauthMetadata");
+      return authorizationServer(origin);
+    }
     if (isToken && method === "POST") {
       count("token");
       return tokenEndpoint(req, body, scope);
@@ -422,7 +453,7 @@ export async function start(shared: Record<string, string>): Promise<Started> {
       const size = Number(q.get("page_size") ?? 0) || WAREHOUSES.length;
       const start = Number(q.get("page_token") ?? 0) || 0;
       const ids = WAREHOUSES.slice(start, start + size);
-      return { warehouses: ids.map(warehouseInfo), ...(start + size < WAREHOUSES.length ? { next_page_token: String(start + size) } : {}) };
+      return { warehouses: ids.map((id) => warehouseInfo(id, scope)), ...(start + size < WAREHOUSES.length ? { next_page_token: String(start + size) } : {}) };
     }
     let m = /^\/api\/2\.0\/sql\/warehouses\/([^/]+)$/.exec(path);
     if (m && method === "GET") {
@@ -430,7 +461,7 @@ export async function start(shared: Record<string, string>): Promise<Started> {
       const id = decodeURIComponent(m[1]!);
       if (!WAREHOUSES.includes(id)) throw apiError(404, "RESOURCE_DOES_NOT_EXIST", `SQL warehouse ${id.slice(0, 64)} does not exist.`);
       if (access === "none") throw denied();
-      return warehouseInfo(id);
+      return warehouseInfo(id, scope);
     }
     if (/^\/api\/2\.0\/sql\/statements\/?$/.test(path) && method === "POST") {
       count("execute");
@@ -475,12 +506,15 @@ export async function start(shared: Record<string, string>): Promise<Started> {
 
   function control(method: string, path: string, body: string, scope: Scope, scopeName: string): unknown {
     if (path === "/__test/control" && method === "POST") {
-      Object.assign(scope.controls, JSON.parse(body || "{}"));
+      const { states, ...controls } = JSON.parse(body || "{}");
+      Object.assign(scope.controls, controls);
+      if (states) Object.assign(scope.states, states);
       return { scope: scopeName, controls: scope.controls };
     }
     if (path === "/__test/reset" && method === "POST") {
       scope.controls = { ...DEFAULTS };
       scope.counts = { total: 0 };
+      scope.states = initialStates();
       return {};
     }
     if (path === "/__test/stats") return { ...scope.counts };
@@ -523,7 +557,7 @@ export async function start(shared: Record<string, string>): Promise<Started> {
       try {
         const out = path.startsWith("/__test/")
           ? control(req.method ?? "GET", path, body, scope, scopeName)
-          : await route(req, body, scope, path, url.searchParams);
+          : await route(req, body, scope, path, url.searchParams, `http://${req.headers.host ?? "127.0.0.1"}${sm ? `/s/${scopeName}` : ""}`);
         send(200, out);
       } catch (err) {
         if (err instanceof HttpError) send(err.status, err.body, err.headers);

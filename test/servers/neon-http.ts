@@ -115,9 +115,10 @@ export async function start(shared: Record<string, string>): Promise<Started> {
   function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
     const text = JSON.stringify(body);
     if (status === 200 && Buffer.byteLength(text) > MAX_RESPONSE_BYTES) {
-      res
-        .writeHead(507, { "content-type": "text/plain", "access-control-allow-origin": "*" })
-        .end(`response is too large (max is ${MAX_RESPONSE_BYTES} bytes)`);
+      // Neon's proxy answers every error, this one included, as its JSON error object (code "" for
+      // errors that are not PostgreSQL's).
+      const error = JSON.stringify(errorBody(`response is too large (max is ${MAX_RESPONSE_BYTES} bytes)`));
+      res.writeHead(507, { "content-type": "application/json", "access-control-allow-origin": "*" }).end(error);
       return;
     }
     res.writeHead(status, { "content-type": "application/json", "access-control-allow-origin": "*", ...headers });

@@ -2,12 +2,13 @@ import { ConnectorError } from "../errors";
 import type { TestResult, TestStep, TestStepName } from "../types";
 import type { DatabricksClient } from "./client";
 import type { DatabricksConfig } from "./config";
-import { runStatement } from "./statements";
+import { listCatalogs } from "./unity";
+import { getWarehouse, type Warehouse } from "./warehouse";
 
-// test(): connect, authenticate, authorize (the warehouse exists and may be used), sample (SELECT 1).
-// Reports a result instead of throwing; each step has its own status, time, message and code.
-
-type Warehouse = { id?: string; name?: string; state?: string };
+// test(): connect, authenticate, authorize (the warehouse exists and may be used), warehouse (its
+// state, read without starting it) and sample (one Unity Catalog page). The warehouse lookup and the
+// sample leave together: one round trip with a token (two with OAuth M2M, whose token comes first),
+// and no statement, so a stopped warehouse stays stopped. Reports a result instead of throwing.
 
 const NETWORK = new Set(["unreachable", "host_not_allowed", "timeout"]);
 
@@ -23,12 +24,13 @@ export async function testConnection(client: DatabricksClient, config: Databrick
     else steps.push(step);
   };
   const finish = (): TestResult => {
-    for (const name of ["connect", "authenticate", "authorize", "sample"] as const) {
+    for (const name of ["connect", "authenticate", "authorize", "warehouse", "sample"] as const) {
       if (!steps.some((s) => s.name === name)) steps.push({ name, status: "skipped", elapsedMs: 0, message: "Skipped after an earlier step failed" });
     }
-    return { ok: steps.every((s) => s.status === "passed"), steps, serverVersion: null };
+    return { ok: steps.every((s) => s.status === "passed"), steps, serverVersion: null, ...(state ? { warehouse: { id: config.warehouseId, state } } : {}) };
   };
   const host = new URL(client.base).host;
+  let state: string | null = null;
 
   // OAuth: the token request is the first contact and the authentication.
   if (client.auth.kind === "oauth") {
@@ -48,13 +50,10 @@ export async function testConnection(client: DatabricksClient, config: Databrick
   }
 
   const t1 = Date.now();
-  let warehouse: Warehouse;
-  try {
-    warehouse = await client.call<Warehouse>("GET", `/api/2.0/sql/warehouses/${encodeURIComponent(config.warehouseId)}`, {
-      what: "warehouse lookup",
-    });
-  } catch (err) {
-    const ms = Date.now() - t1;
+  const [lookup, sample] = await Promise.allSettled([getWarehouse(client, config), listCatalogs(client, { limit: 1 })]);
+  const ms = Date.now() - t1;
+  if (lookup.status === "rejected") {
+    const err = lookup.reason;
     const code = err instanceof ConnectorError ? err.code : "upstream_error";
     if (NETWORK.has(code)) fail(steps.length ? "authorize" : "connect", ms, err);
     else {
@@ -71,35 +70,26 @@ export async function testConnection(client: DatabricksClient, config: Databrick
     }
     return finish();
   }
-  const ms = Date.now() - t1;
+  const warehouse = lookup.value;
   if (!steps.length) {
     pass("connect", ms, `Reached ${host}`);
     pass("authenticate", 0, "Access token accepted");
     pass("authorize", 0, warehouseMessage(warehouse, config));
   } else pass("authorize", ms, warehouseMessage(warehouse, config));
-
-  const t2 = Date.now();
-  try {
-    const result = await runStatement(client, {
-      statement: "SELECT 1 AS ok",
-      warehouseId: config.warehouseId,
-      catalog: config.catalog,
-      schema: config.schema,
-      rowLimit: 1,
-      fetchRows: 1,
-      maxBytes: 1024,
-      deadline: client.ctx.deadline - 300,
-    });
-    const value = result.rows[0]?.[0];
-    if (value !== 1 && value !== "1") throw new ConnectorError("upstream_error", "SELECT 1 returned an unexpected result");
-    pass("sample", Date.now() - t2, "SELECT 1 succeeded");
-  } catch (err) {
-    fail("sample", Date.now() - t2, err);
-  }
+  state = warehouse.state ?? "UNKNOWN";
+  pass(
+    "warehouse",
+    0,
+    state === "RUNNING"
+      ? "SQL warehouse is RUNNING"
+      : `SQL warehouse is ${state}; the test did not start it. Previews and queries answer 409 warehouse_not_running unless sent with wake=true.`,
+  );
+  if (sample.status === "rejected") fail("sample", 0, sample.reason);
+  else pass("sample", 0, `Read Unity Catalog (${sample.value.items.length ? "catalogs visible" : "no catalogs visible"})`);
   return finish();
 }
 
 function warehouseMessage(w: Warehouse, config: DatabricksConfig): string {
   const name = w.name ? `"${w.name}" (${config.warehouseId})` : config.warehouseId;
-  return `SQL warehouse ${name} is available${w.state ? `, state ${w.state}` : ""}`;
+  return `SQL warehouse ${name} may be used`;
 }

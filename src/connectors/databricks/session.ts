@@ -7,6 +7,7 @@ import { DatabricksClient } from "./client";
 import type { DatabricksConfig } from "./config";
 import { runStatement } from "./statements";
 import { getColumns, listCatalogs, listSchemas, listTables } from "./unity";
+import { requireRunning } from "./warehouse";
 
 // At most this many schemas per catalog in a discover page without a catalog (flagged when cut).
 export const DISCOVER_SCHEMAS_PER_CATALOG = 50;
@@ -88,6 +89,7 @@ export function openSession(config: DatabricksConfig, credential: ResolvedCreden
     },
 
     async preview(args) {
+      if (!args.wake) await requireRunning(client, config);
       const limit = Math.max(0, Math.floor(args.limit));
       const target = [catalogOf(args.catalog), args.schema, args.table].map((n) => quoteIdent(n, "databricks")).join(".");
       return rows(`SELECT * FROM ${target} LIMIT ${limit + 1}`, limit);
@@ -95,6 +97,7 @@ export function openSession(config: DatabricksConfig, credential: ResolvedCreden
 
     async query(args) {
       const sql = assertReadOnly(args.sql, "databricks");
+      if (!args.wake) await requireRunning(client, config);
       return rows(sql, Math.max(0, Math.floor(args.maxRows)), args.timeoutMs);
     },
 

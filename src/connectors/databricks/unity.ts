@@ -1,7 +1,7 @@
 import { ConnectorError } from "../errors";
 import type { Column, PageRequest, TableInfo } from "../types";
 import type { DatabricksClient } from "./client";
-import { nativeType, portableType } from "./values";
+import { nativeType, portableType, typeTextFromJson } from "./values";
 
 // Unity Catalog REST 2.1. Lists are paged with max_results/page_token; a page may be empty and
 // still carry a next_page_token (only its absence ends the list), so reading continues until the
@@ -13,7 +13,7 @@ const DEADLINE_MARGIN_MS = 500;
 
 type UcCatalog = { name: string; comment?: string };
 type UcSchema = { name: string; catalog_name?: string; comment?: string };
-type UcColumn = { name: string; type_name?: string; type_text?: string; position?: number; nullable?: boolean; comment?: string };
+type UcColumn = { name: string; type_name?: string; type_text?: string; type_json?: string; position?: number; nullable?: boolean; comment?: string };
 type UcTable = { name: string; catalog_name?: string; schema_name?: string; table_type?: string; comment?: string; columns?: UcColumn[] };
 
 export type UcPage<T> = { items: T[]; next: string | null };
@@ -107,12 +107,15 @@ export async function getColumns(client: DatabricksClient, catalog: string, sche
   });
   const cols = [...(t.columns ?? [])];
   cols.sort((a, b) => (a.position ?? 0) - (b.position ?? 0));
-  return cols.map((c, i) => ({
+  return cols.map((c, i) => {
+    const text = c.type_text || typeTextFromJson(c.type_json);
+    return {
     name: c.name,
     position: (c.position ?? i) + 1,
-    type: portableType(c.type_name, c.type_text),
-    nativeType: nativeType(c.type_name, c.type_text),
+    type: portableType(c.type_name, text),
+    nativeType: nativeType(c.type_name, text),
     nullable: c.nullable !== false,
     comment: c.comment ?? null,
-  }));
+    };
+  });
 }

@@ -136,3 +136,44 @@ export function decoderFor(typeName?: string | null, typeText?: string | null): 
       return guard((s) => s); // STRING, CHAR, DATE (ISO already), BINARY (base64), INTERVAL, other
   }
 }
+
+// Unity Catalog's type_json is Spark's JSON schema of the column ({"name","type","nullable","metadata"}):
+// simple types by Spark name (long, integer, short, byte, decimal(10,2) ...), nested ones as objects
+// (array: elementType; map: keyType/valueType; struct: fields). This renders it as the catalog string
+// type_text would carry (bigint, array<int>, struct<a:bigint>), for columns that come without one.
+const SQL_NAMES: Record<string, string> = { long: "bigint", integer: "int", short: "smallint", byte: "tinyint" };
+
+export function typeTextFromJson(typeJson: string | null | undefined): string | null {
+  if (!typeJson) return null;
+  let field: unknown;
+  try {
+    field = JSON.parse(typeJson);
+  } catch {
+    return null;
+  }
+  const render = (t: unknown): string | null => {
+    if (typeof t === "string") return SQL_NAMES[t] ?? t;
+    if (!t || typeof t !== "object") return null;
+    const o = t as { type?: unknown; elementType?: unknown; keyType?: unknown; valueType?: unknown; fields?: unknown };
+    if (o.type === "array") {
+      const e = render(o.elementType);
+      return e === null ? null : `array<${e}>`;
+    }
+    if (o.type === "map") {
+      const k = render(o.keyType);
+      const v = render(o.valueType);
+      return k === null || v === null ? null : `map<${k},${v}>`;
+    }
+    if (o.type === "struct" && Array.isArray(o.fields)) {
+      const parts: string[] = [];
+      for (const f of o.fields as Array<{ name?: unknown; type?: unknown }>) {
+        const ft = render(f.type);
+        if (typeof f.name !== "string" || ft === null) return null;
+        parts.push(`${f.name}:${ft}`);
+      }
+      return `struct<${parts.join(",")}>`;
+    }
+    return null;
+  };
+  return render((field as { type?: unknown } | null)?.type);
+}

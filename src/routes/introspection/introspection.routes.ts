@@ -24,13 +24,21 @@ import {
   withConnectionId,
 } from "../../schemas/introspection";
 import * as svc from "../../services/introspection";
-import { errorResponses, jsonBody, jsonContent, security } from "../openapi";
+import { errorResponses, jsonBody, jsonContent, ProblemSchema, security } from "../openapi";
 import { newRouter } from "../router";
 
 // Calls that reach a data system: tighter rate limit, and 422/502/504 from the engine.
 const tags = ["Introspection"];
 const warehouse = rateLimit("warehouse");
 const engineErrors = errorResponses(404, 422, 502, 503, 504);
+// Statements on a warehouse: 409 warehouse_not_running when it is stopped and wake was not sent.
+const statementErrors = {
+  ...engineErrors,
+  409: {
+    description: "warehouse_not_running: the Snowflake or Databricks warehouse is not running and wake was not sent; `warehouse: {id, state}` says which and how",
+    content: { "application/problem+json": { schema: ProblemSchema } },
+  },
+};
 const params = idParam("conn");
 
 export const introspectionRouter = newRouter();
@@ -61,7 +69,7 @@ introspectionRouter.openapi(
     middleware: [requireScope("write"), warehouse],
     summary: "Run a read-only SQL statement to validate syntax and permissions (row cap and timeout apply)",
     request: { body: jsonBody(TestQueryBody) },
-    responses: { 200: jsonContent(RowSetSchema, "The result, capped"), ...engineErrors },
+    responses: { 200: jsonContent(RowSetSchema, "The result, capped"), ...statementErrors },
   }),
   async (c) => c.json(await svc.testQuery(c.var.tenant, c.env, c.req.valid("json")), 200),
 );
@@ -205,7 +213,7 @@ introspectionRouter.openapi(
     middleware: warehouse,
     summary: "Sample rows from a table or object (limit default 100, at most 1000)",
     request: { params, query: PreviewQuery },
-    responses: { 200: jsonContent(RowSetSchema, "The first rows"), ...engineErrors },
+    responses: { 200: jsonContent(RowSetSchema, "The first rows"), ...statementErrors },
   }),
   async (c) => c.json(await svc.preview(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query")), 200),
 );
