@@ -1,6 +1,7 @@
 // Format detection from content first, the name only as a tie-breaker: Parquet by its PAR1 magic,
-// gzip by 1f 8b, JSON by its first character, everything else that is valid UTF-8 text is
+// gzip by 1f 8b, JSON by its first character, everything else that is text (encoding.ts) is
 // delimited text. Binary that is none of these is reported as such.
+import { detectEncoding } from "./encoding";
 
 export type FileFormat = "parquet" | "csv" | "tsv" | "ndjson" | "json";
 
@@ -24,33 +25,16 @@ export function nameHints(key: string) {
   };
 }
 
-// Is this prefix of a file text? NUL bytes or invalid UTF-8 (a character cut at the very end is fine)
-// make it binary.
+// Is this prefix of a file text? A UTF-16 BOM says so; otherwise NUL bytes, or control characters
+// other than tab, CR, LF and FF in more than 1% of the bytes, make it binary. Bytes that are not valid
+// UTF-8 are still text (read as Windows-1252, see encoding.ts).
 export function looksLikeText(bytes: Uint8Array): boolean {
+  if (detectEncoding(bytes).encoding.startsWith("utf-16")) return true;
   const sample = bytes.subarray(0, 16 * 1024);
   if (sample.includes(0)) return false;
-  let end = sample.length;
-  // leave out a multi-byte character cut at the end of the sample
-  for (let k = 1; k <= 3 && end - k >= 0; k++) {
-    const b = sample[end - k]!;
-    if ((b & 0xc0) === 0xc0) {
-      end -= k;
-      break;
-    }
-    if ((b & 0x80) === 0) break;
-  }
-  try {
-    new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(sample.subarray(0, end));
-  } catch {
-    return false;
-  }
-  // control characters other than tab, CR, LF, FF are rare in text
   let control = 0;
-  for (let i = 0; i < end; i++) {
-    const b = sample[i]!;
-    if (b < 0x20 && b !== 9 && b !== 10 && b !== 13 && b !== 12) control++;
-  }
-  return control <= end / 100;
+  for (const b of sample) if (b < 0x20 && b !== 9 && b !== 10 && b !== 13 && b !== 12) control++;
+  return control <= sample.length / 100;
 }
 
 // Text format from the first characters (BOM already removed).

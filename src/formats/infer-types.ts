@@ -1,4 +1,5 @@
 import type { Column, PortableType } from "../connectors/types";
+import { spreadsheetDate } from "./spreadsheet-dates";
 import { ExactNumber } from "./values";
 
 // Type inference from sampled text values (CSV) and parsed JSON values. A column's type is the
@@ -9,10 +10,12 @@ const DECIMAL = /^[+-]?(?:\d+\.\d*|\.\d+)$/;
 const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+$|^[+-]?(?:inf|infinity|nan)$/i;
 const BOOLEAN = /^(?:true|false)$/i;
 const DATE = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$/;
-const TIMESTAMP = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?$/;
-const TIMESTAMP_TZ =
-  /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])[T ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)$/i;
-
+const CLOCK = "(?:[01]\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d(?:\\.\\d{1,9})?)?";
+const ISO_DAY = "\\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])";
+const TIMESTAMP = new RegExp(`^${ISO_DAY}[T ]${CLOCK}$`);
+// offsets as ISO-8601 and DuckDB/PostgreSQL write them: Z, +05:30, +0530, +00
+const TIMESTAMP_TZ = new RegExp(`^${ISO_DAY}[T ]${CLOCK} ?(?:Z|UTC|[+-](?:[01]\\d|2[0-3])(?::?[0-5]\\d)?)$`, "i");
+const TIME = new RegExp(`^${CLOCK}$`);
 export type Inferred = PortableType | null; // null: no value seen yet
 
 // The type of one text value; null for empty.
@@ -26,6 +29,9 @@ export function textType(raw: string): Inferred {
   if (DATE.test(s)) return "date";
   if (TIMESTAMP.test(s)) return "timestamp";
   if (TIMESTAMP_TZ.test(s)) return "timestamp_tz";
+  if (TIME.test(s)) return "time";
+  const sheet = spreadsheetDate(s);
+  if (sheet) return sheet.time ? "timestamp" : "date";
   return "string";
 }
 

@@ -1,4 +1,5 @@
 import { isInteger, isSafeNumber, LosslessNumber, parse as parseLossless } from "lossless-json";
+import { spreadsheetDate } from "./spreadsheet-dates";
 
 // The one value-conversion table of every file format (the README's "Values" table): 64-bit integers
 // and decimals as exact strings, dates/times/timestamps as ISO-8601 text, intervals as ISO-8601
@@ -148,7 +149,10 @@ export function fromText(raw: string | undefined, type: string): unknown {
     }
     case "boolean":
       return s.toLowerCase() === "true";
+    case "date":
+    case "timestamp":
+      return spreadsheetDate(s)?.iso ?? s; // 1/15/2024 as 2024-01-15; ISO text as written
     default:
-      return type === "string" ? raw : s; // decimals, dates and timestamps keep their exact text
+      return type === "string" ? raw : s; // decimals, times and timestamps keep their exact text
   }
 }

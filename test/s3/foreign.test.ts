@@ -222,3 +222,94 @@ describe("the cases of issue 11, each failing before", () => {
     expect(cell(rows, 1, "d")).toBe(0.1);
   });
 });
+
+const csvKeys = Object.keys(expected).filter((k) => /\.(csv|psv|tsv)$/.test(k));
+// Excel's "1/15/2024 13:45" stays text for DuckDB; we read it as a timestamp (tested below)
+const notCompared = new Set(["text/excel-dates.csv at"]);
+
+describe("text files as users have them agree with DuckDB's reading", () => {
+  it.each(csvKeys)("%s", async (k) => {
+    const want = expected[k]!;
+    const { rows } = await preview(k, 100);
+    expect(rows.columns.map((c) => c.name)).toEqual(want.columns.map((c) => c.name));
+    expect(rows.rowCount).toBe(want.rows.length);
+    const mismatches: string[] = [];
+    want.rows.forEach((duckRow, i) =>
+      want.columns.forEach((col, j) => {
+        if (notCompared.has(`${k} ${col.name}`)) return;
+        const ours = rows.rows[i]![j];
+        if (!agrees(ours, duckRow[j]!, col.type)) mismatches.push(`row ${i} ${col.name} (${col.type}): ours ${JSON.stringify(ours)}, DuckDB ${duckRow[j]}`);
+      }),
+    );
+    expect(mismatches).toEqual([]);
+    const schema = await (await session()).inferFileSchema!({ path: path(k) });
+    const types = want.columns.filter((c) => !notCompared.has(`${k} ${c.name}`)).map((c) => [c.name, portable(c.type)]);
+    expect(schema.columns.filter((c) => !notCompared.has(`${k} ${c.name}`)).map((c) => [c.name, c.type])).toEqual(types);
+  });
+
+  it("a Latin-1 CSV is read as Windows-1252 (Latin-1's superset), said in the schema", async () => {
+    const schema = await (await session()).inferFileSchema!({ path: path("text/latin1.csv") });
+    expect(schema).toMatchObject({ format: "csv", delimiter: ";", encoding: "windows-1252", bom: false });
+    const { rows } = await preview("text/latin1.csv", 10);
+    expect(rows.rows).toEqual([
+      [1, "José", "Zürich"],
+      [2, "Renée", "Málaga"],
+      [3, "Ærøskøbing", "Ålborg"],
+    ]);
+    const cp = await preview("text/cp1252.csv", 10);
+    expect(cp.rows.rows).toEqual([
+      [1, "€5", "“quoted” – dash"],
+      [2, "€10", "plain"],
+    ]);
+  });
+
+  it.each([
+    ["text/utf16le.csv", "utf-16le"],
+    ["text/utf16be.csv", "utf-16be"],
+  ])("%s: UTF-16 with a BOM", async (k, encoding) => {
+    const schema = await (await session()).inferFileSchema!({ path: path(k) });
+    expect(schema).toMatchObject({ format: "csv", encoding, bom: true, header: true });
+    const { rows } = await preview(k, 10);
+    expect(rows.columns.map((c) => c.name)).toEqual(["id", "name"]);
+    expect(rows.rows).toEqual([
+      [1, "Zoë"],
+      [2, "日本"],
+    ]);
+  });
+
+  it("a header-only CSV has columns and no rows", async () => {
+    const schema = await (await session()).inferFileSchema!({ path: path("text/header-only.csv") });
+    expect(schema.columns.map((c) => [c.name, c.type, c.nullable])).toEqual([
+      ["a", "string", true],
+      ["b", "string", true],
+      ["c", "string", true],
+    ]);
+    const { rows } = await preview("text/header-only.csv", 10);
+    expect(rows.columns.map((c) => c.name)).toEqual(["a", "b", "c"]);
+    expect(rows.rows).toEqual([]);
+    expect(rows.truncated).toBe(false);
+  });
+
+  it("CSV timestamps with offsets, times, and Excel's dates are typed, values ISO", async () => {
+    const times = await preview("duckdb/times.csv", 10);
+    expect(times.rows.columns.map((c) => [c.name, c.type])).toEqual([
+      ["id", "integer"],
+      ["at", "timestamp_tz"],
+      ["tod", "time"],
+      ["day", "date"],
+      ["local_ts", "timestamp"],
+    ]);
+    expect(times.rows.rows[1]).toEqual([1, "2024-01-01 01:30:00.5+00", "01:02:04", "2024-01-02", "2024-01-01 12:00:00.000001"]);
+    const excel = await preview("text/excel-dates.csv", 10);
+    expect(excel.rows.columns.map((c) => [c.name, c.type])).toEqual([
+      ["id", "integer"],
+      ["day", "date"],
+      ["at", "timestamp"],
+    ]);
+    expect(excel.rows.rows).toEqual([
+      [1, "2024-01-15", "2024-01-15T13:45:00"],
+      [2, "2023-12-31", "2023-12-31T00:05:00"],
+      [3, "2024-02-29", "2024-02-29T23:59:00"],
+    ]);
+  });
+});

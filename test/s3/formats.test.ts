@@ -1,3 +1,4 @@
+import { decoderFor, detectEncoding } from "../../src/formats/encoding";
 import { describe, expect, it } from "vitest";
 import { detectHeader, parseRecords, sniffDelimiter } from "../../src/formats/csv";
 import { looksLikeText, nameHints, textFormat } from "../../src/formats/detect";
@@ -98,6 +99,14 @@ describe("JSON samples", () => {
     const utf8 = new TextEncoder().encode("naïve ü");
     expect(looksLikeText(utf8.subarray(0, utf8.length - 1))).toBe(true); // a character cut at the end
     expect(looksLikeText(new Uint8Array([0x41, 0x00, 0x42]))).toBe(false);
-    expect(looksLikeText(new Uint8Array([0x41, 0xff, 0xfe, 0x42]))).toBe(false);
+    // not UTF-8, but text in a single-byte encoding (read as Windows-1252)
+    expect(looksLikeText(new Uint8Array([0x41, 0xff, 0xfe, 0x42]))).toBe(true);
+    expect(detectEncoding(new Uint8Array([0x41, 0xe9, 0x42]))).toEqual({ encoding: "windows-1252", bom: 0 });
+    expect(decoderFor("windows-1252").decode(new Uint8Array([0x80, 0xe9, 0x93, 0x94]), false)).toBe("€é“”");
+    expect(detectEncoding(new Uint8Array([0xff, 0xfe, 0x41, 0x00]))).toEqual({ encoding: "utf-16le", bom: 2 });
+    // UTF-16 split between chunks in the middle of a code unit
+    const d = decoderFor("utf-16be");
+    expect(d.decode(new Uint8Array([0x00, 0x41, 0x65]), true) + d.decode(new Uint8Array([0xe5]), false)).toBe("A日");
+    expect(looksLikeText(new Uint8Array(Array.from({ length: 200 }, (_, i) => (i * 37) % 32)))).toBe(false); // control bytes
   });
 });

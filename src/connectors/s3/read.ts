@@ -1,4 +1,5 @@
 import { ConnectorError } from "../errors";
+import { decoderFor, detectEncoding, type Detected, type StreamDecoder, type TextEncoding } from "../../formats/encoding";
 import { gunzip, type ChunkSource } from "../../formats/gzip";
 import type { ObjectRange, RangeResult, S3Client } from "./client";
 
@@ -53,27 +54,33 @@ export class ObjectReader {
   }
 }
 
-export type TextRead = { text: string; final: boolean; bom: boolean };
+export type TextRead = { text: string; final: boolean; bom: boolean; encoding: TextEncoding };
 
-// Decodes UTF-8 text (optionally gunzipping) from a chunk source until `enough(text)` says so, the
-// end of the data, or maxChars. `final` is true when the text is the whole (decompressed) object.
+// Decodes text (optionally gunzipping) from a chunk source until `enough(text)` says so, the end of
+// the data, or maxChars. The encoding comes from the first (decompressed) bytes; a BOM is dropped.
+// `final` is true when the text is the whole (decompressed) object.
 export async function readText(
   source: ChunkSource,
   opts: { gzip: boolean; maxChars: number; enough?: (text: string) => boolean },
 ): Promise<TextRead> {
-  const decoder = new TextDecoder("utf-8", { ignoreBOM: true, fatal: false });
+  let detected: Detected | undefined;
+  let decoder: StreamDecoder | undefined;
   let text = "";
   let stopped = false;
   const input = opts.gzip ? gunzip(source) : source.chunks;
-  for await (const chunk of input) {
-    text += decoder.decode(chunk, { stream: true });
+  for await (let chunk of input) {
+    if (!detected) {
+      detected = detectEncoding(chunk);
+      decoder = decoderFor(detected.encoding);
+      chunk = chunk.subarray(detected.bom);
+    }
+    text += decoder!.decode(chunk, true);
     if (text.length >= opts.maxChars || opts.enough?.(text)) {
       stopped = true;
       break;
     }
   }
   const final = !stopped && source.exhausted();
-  if (final) text += decoder.decode();
-  const bom = text.charCodeAt(0) === 0xfeff;
-  return { text: bom ? text.slice(1) : text, final, bom };
+  if (final && decoder) text += decoder.decode(new Uint8Array(0), false);
+  return { text, final, bom: (detected?.bom ?? 0) > 0, encoding: detected?.encoding ?? "utf-8" };
 }

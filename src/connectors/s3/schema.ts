@@ -148,9 +148,16 @@ export async function inferFileSchema(client: S3Client, args: { path: string }):
       quote: '"',
       quotedFields: d.quoted,
       bom: read.bom,
+      encoding: read.encoding,
       sampledRows: d.sampledRows,
     };
   }
   const j = inferJson(read.text, kind, read.final);
-  return { ...common, format: kind === "json" && read.text.trimStart().startsWith("[") ? "json" : kind, columns: j.columns, sampledRows: j.sampledRows };
+  return {
+    ...common,
+    format: kind === "json" && read.text.trimStart().startsWith("[") ? "json" : kind,
+    columns: j.columns,
+    encoding: read.encoding,
+    sampledRows: j.sampledRows,
+  };
 }
