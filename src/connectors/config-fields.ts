@@ -10,6 +10,21 @@ export const hostname = z
     "must be a host name or IP address, without scheme, port, path or credentials",
   );
 
+// A host that is put into a URL as it is (https://<host>/): an IPv6 address needs its brackets.
+export const urlHost = hostname.refine((h) => {
+  try {
+    new URL(`https://${h}/`);
+    return true;
+  } catch {
+    return false;
+  }
+}, "must be a host name or IP address usable in a URL; write an IPv6 address in brackets, e.g. [fd00::1]");
+
+// An IPv4 or IPv6 address rather than a name, as the URL parser reads it (any IPv4 spelling included).
+export function isIpAddress(host: string): boolean {
+  return host.startsWith("[") || /^\d+\.\d+\.\d+\.\d+$/.test(host);
+}
+
 export const port = z.number().int().min(1).max(65535);
 
 // Identifiers such as database or schema names: anything printable, bounded, no NUL.

@@ -39,6 +39,15 @@ export const credentials = sqliteTable(
     // AES-256-GCM envelope: "<keyId>.<iv b64url>.<ciphertext b64url>".
     ciphertext: text("ciphertext").notNull(),
     keyId: text("key_id").notNull(),
+    // Canonical host names the secrets may be sent to (services/credential-hosts.ts).
+    approvedHosts: text("approved_hosts", { mode: "json" }).notNull().default(sql`'[]'`).$type<string[]>(),
+    // Written once by migration 0001 for credentials made before approvals existed: the type and config
+    // of every connection that used the credential then. Their hosts count as approved; cleared when
+    // the approvals are next written.
+    legacyUses: text("legacy_uses", { mode: "json" }).$type<Array<{ type: string; config: Record<string, unknown> }>>(),
+    // Who last supplied every secret field ("key:<api key id>" or "jwt:<sub>"): that caller's first
+    // use may bind a credential that has no approved hosts yet.
+    secretsBy: text("secrets_by"),
     version: integer("version").notNull().default(1),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
@@ -97,7 +106,8 @@ export const idempotencyKeys = sqliteTable(
   {
     workspaceId: text("workspace_id").notNull(),
     key: text("key").notNull(),
-    // SHA-256 of method, path and body: the same key with another request is refused.
+    // "<keyId>.<HMAC-SHA-256>" of method, path and body (key derived from ENCRYPTION_KEYS): the same
+    // key with another request is refused.
     fingerprint: text("fingerprint").notNull(),
     status: integer("status"),
     body: text("body"),

@@ -168,6 +168,15 @@ function canonicalHost(host: string): string | null {
   return norm.ipv6 ? `[${norm.name}]` : norm.name;
 }
 
+/**
+ * A host as fetch will read it, for comparing hosts (credential approvals): lower case, IPv4 in
+ * dotted-quad form, IPv6 compressed and without brackets, no trailing dot. null when it is not a host.
+ */
+export function canonicalHostName(host: string): string | null {
+  const norm = normaliseHost(host);
+  return norm ? norm.name.toLowerCase() : null;
+}
+
 function matchesAllowed(host: string, allowedHosts: string[]): boolean {
   for (const entry of allowedHosts) {
     if (typeof entry !== "string") continue;

@@ -33,6 +33,10 @@ const TITLES: Record<number, string> = {
 
 export const titleFor = (status: number) => TITLES[status] ?? "Error";
 
+// Every 401 carries the Bearer challenge (RFC 6750 section 3).
+export const unauthorized = (message: string, code = "unauthorized") =>
+  new ApiError(401, code, message, { headers: { "WWW-Authenticate": `Bearer realm="connections-api", error="invalid_token"` } });
+
 export const badRequest = (code: string, message: string, errors?: FieldError[]) =>
   new ApiError(400, code, message, errors ? { errors } : {});
 export const notFound = (what: string) => new ApiError(404, "not_found", `${what} not found`);

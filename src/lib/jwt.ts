@@ -1,11 +1,11 @@
-import { ApiError } from "./errors";
+import { ApiError, unauthorized as challenge } from "./errors";
 import { fromBase64Url, fromUtf8, utf8 } from "./encoding";
 
 // JWT verification with WebCrypto: HS256 with a shared secret, RS256/ES256 against a JWKS URL.
 export type JwtConfig = { hs256Secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
 export type JwtClaims = Record<string, unknown>;
 
-const unauthorized = (message: string) => new ApiError(401, "invalid_token", message);
+const unauthorized = (message: string) => challenge(message, "invalid_token");
 
 type Jwk = JsonWebKey & { kid?: string; alg?: string };
 const JWKS_TTL_MS = 10 * 60 * 1000;

@@ -2,18 +2,14 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-types";
 import { settings } from "../env";
 import { parseApiKey, SCOPES, type Scope } from "../lib/api-keys";
-import { ApiError } from "../lib/errors";
+import { ApiError, unauthorized } from "../lib/errors";
 import { verifyJwt } from "../lib/jwt";
 import { Tenant } from "../services/tenant";
 
 const SAFE = new Set(["GET", "HEAD"]);
 const WORKSPACE_CLAIM_VALUE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
-function challenge(message: string, code = "unauthorized") {
-  return new ApiError(401, code, message, {
-    headers: { "WWW-Authenticate": `Bearer realm="connections-api", error="invalid_token"` },
-  });
-}
+const challenge = unauthorized;
 
 function scopeFromClaim(value: unknown): Scope {
   const words = typeof value === "string" ? value.split(/\s+/) : Array.isArray(value) ? value : [];
@@ -49,7 +45,8 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
     if (typeof workspaceId !== "string" || !WORKSPACE_CLAIM_VALUE.test(workspaceId)) {
       throw challenge(`The token has no valid ${cfg.workspaceClaim} claim`, "invalid_token");
     }
-    tenant = new Tenant(c.var.db, { workspaceId, scope: scopeFromClaim(claims.scope), via: "jwt" }, null);
+    const subject = typeof claims.sub === "string" && claims.sub ? claims.sub : undefined;
+    tenant = new Tenant(c.var.db, { workspaceId, scope: scopeFromClaim(claims.scope), via: "jwt", subject }, null);
   }
   c.set("tenant", tenant);
 

@@ -18,7 +18,7 @@ export const ProblemSchema = z
 const DESCRIPTIONS: Record<number, string> = {
   400: "Invalid request (validation_failed, malformed_json, invalid_cursor, ...)",
   401: "Missing, malformed, expired or revoked credential",
-  403: "The credential lacks the scope this call needs",
+  403: "The credential lacks the scope this call needs, or a stored credential is not approved for a host of the call (host_not_approved)",
   404: "No such resource in this workspace",
   409: "Conflict with the current state",
   412: "If-Match did not match the current ETag",
@@ -30,8 +30,13 @@ const DESCRIPTIONS: Record<number, string> = {
   504: "The data system did not answer in time",
 };
 
+const CHALLENGE = {
+  "WWW-Authenticate": { schema: { type: "string" as const }, description: 'Always present on 401: Bearer realm="connections-api", error="invalid_token"' },
+};
+
 const problem = (status: number) => ({
   description: DESCRIPTIONS[status] ?? "Error",
+  ...(status === 401 ? { headers: CHALLENGE } : {}),
   content: { "application/problem+json": { schema: ProblemSchema } },
 });
 

@@ -3,6 +3,11 @@ import { isoTime, resourceName } from "./common";
 
 const fieldMap = z.record(z.string().max(64), z.string().max(16384));
 
+const hostList = z
+  .array(z.string().min(1).max(253))
+  .max(50)
+  .openapi({ description: "Host names or IP addresses (no scheme, port or path)", example: ["db.example.com", "proxy.example.com"] });
+
 export const CredentialSchema = z
   .object({
     id: z.string().openapi({ example: "cred_0mia3k8x2abcdefghijkl" }),
@@ -13,6 +18,11 @@ export const CredentialSchema = z
     secrets: z
       .record(z.string(), z.object({ set: z.literal(true), updatedAt: isoTime }))
       .openapi({ description: "Which secret fields are set and when each last changed. Values are never returned." }),
+    approvedHosts: z.array(z.string()).openapi({
+      description:
+        "The only hosts the secrets are ever sent to (canonical host names, any port). Using the credential for a connection with another host answers 403 host_not_approved.",
+      example: ["db.example.com", "proxy.example.com"],
+    }),
     createdAt: isoTime,
     updatedAt: isoTime,
   })
@@ -29,6 +39,10 @@ export const CreateCredentialSchema = z
     }),
     identity: fieldMap.default({}),
     secrets: fieldMap.openapi({ example: { password: "s3cr3t" } }),
+    approvedHosts: hostList.optional().openapi({
+      description:
+        "Hosts the secrets may be sent to. Without it, the first connection you (this API key or JWT subject) save with the credential approves that connection's hosts",
+    }),
   })
   .openapi("CreateCredential");
 
@@ -40,8 +54,15 @@ export const UpdateCredentialSchema = z
       .record(z.string().max(64), z.string().max(16384).nullable())
       .optional()
       .openapi({ description: "Only the secret fields to rotate; null removes an optional one" }),
+    approvedHosts: hostList.optional().openapi({
+      description: "Replaces the approved hosts. Only together with every secret field of the credential (403 secrets_required_for_approval otherwise)",
+    }),
   })
   .openapi("UpdateCredential");
+
+export const ApproveHostsSchema = z
+  .strictObject({ hosts: hostList.min(1) })
+  .openapi("ApproveHosts", { example: { hosts: ["db2.example.com"] } });
 
 // An inline credential for POST /api/connections/test: used once, never stored.
 export const InlineCredentialSchema = z

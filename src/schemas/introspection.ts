@@ -53,6 +53,19 @@ export const TestSettingsSchema = z
   })
   .openapi("TestConnectionSettings");
 
+export const TestSavedConnectionSchema = z
+  .strictObject({
+    config: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({
+        description:
+          "Edited settings: a JSON Merge Patch (RFC 7396) over the stored config (null removes a key), validated, tested with the stored credential and never saved. Its hosts must be approved for the credential (403 host_not_approved)",
+        example: { database: "analytics_staging", schema: "public" },
+      }),
+  })
+  .openapi("TestSavedConnection");
+
 export const ColumnSchema = z
   .object({
     name: z.string(),

@@ -5,6 +5,24 @@ import { ApiError, type FieldError } from "../lib/errors";
 // the strict schema would reject them as merely unknown.
 const SECRET_LIKE = /pass(word|wd|phrase)?$|secret|token|private_?key|api_?key|secret_?access|access_?key$|credential|^auth$|^pwd$/i;
 
+// Configs are flat settings; nesting is bounded so that walking a body can never exhaust the stack.
+export const MAX_CONFIG_DEPTH = 32;
+
+// Throws 400 config_too_deep when objects or arrays nest deeper than MAX_CONFIG_DEPTH (iteratively).
+export function checkConfigDepth(value: unknown, where = "body.config"): void {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (!v || typeof v !== "object") continue;
+    if (depth > MAX_CONFIG_DEPTH) {
+      throw new ApiError(400, "config_too_deep", `config nests deeper than ${MAX_CONFIG_DEPTH} levels`, {
+        errors: [{ path: where, message: `at most ${MAX_CONFIG_DEPTH} levels of nesting` }],
+      });
+    }
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+}
+
 function secretLikePaths(value: unknown, path: string[] = []): string[] {
   if (!value || typeof value !== "object") return [];
   const out: string[] = [];
@@ -16,6 +34,7 @@ function secretLikePaths(value: unknown, path: string[] = []): string[] {
 }
 
 export function validateConfig(def: ConnectorDefinition, config: unknown, where = "body.config"): Record<string, unknown> {
+  checkConfigDepth(config, where);
   const secretPaths = secretLikePaths(config);
   if (secretPaths.length) {
     throw new ApiError(
@@ -34,6 +53,12 @@ export function validateConfig(def: ConnectorDefinition, config: unknown, where 
     throw new ApiError(400, "validation_failed", `The config is not valid for a ${def.type} connection`, { errors });
   }
   return parsed.data as Record<string, unknown>;
+}
+
+/** Applies a config patch from a request (depth-checked first). */
+export function mergeConfigPatch(stored: unknown, patch: unknown, where = "body.config"): unknown {
+  checkConfigDepth(patch, where);
+  return mergePatch(stored, patch);
 }
 
 // RFC 7396 JSON Merge Patch.

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, or, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, or, sql } from "drizzle-orm";
 import { getConnector } from "../connectors/registry";
 import type { ConnectorDefinition, ResolvedCredential } from "../connectors/types";
 import { connections, credentials, pipelines } from "../db/schema";
@@ -8,8 +8,9 @@ import { ApiError, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
 import { decodeCursor, keysetPage } from "../lib/pagination";
 import { iso } from "../schemas/common";
-import { mergePatch, validateConfig } from "./connection-config";
-import { credentialQuery, resolveCredential, type CredentialRow } from "./credentials";
+import { mergeConfigPatch, validateConfig } from "./connection-config";
+import { checkCredentialHosts } from "./credential-hosts";
+import { bindFirstUse, credentialQuery, resolveCredential, type CredentialRow } from "./credentials";
 import { isForeignKeyViolation, isUniqueViolation } from "./db-errors";
 import type { Tenant } from "./tenant";
 
@@ -60,7 +61,7 @@ export async function listConnections(t: Tenant, q: { type?: string; name?: stri
   return keysetPage("connections", rows, q.limit, presentConnection);
 }
 
-function checkCredentialFits(def: ConnectorDefinition, cred: CredentialRow | undefined, id: string) {
+function checkCredentialFits(def: ConnectorDefinition, cred: CredentialRow | undefined, id: string): asserts cred is CredentialRow {
   if (!cred) {
     throw new ApiError(422, "credential_not_found", `Credential ${id} does not exist in this workspace`, {
       errors: [{ path: "body.credentialId", message: "no such credential" }],
@@ -82,6 +83,7 @@ export async function createConnection(
   if (input.credentialId) {
     const [cred] = await t.readOne(credentialQuery(t, input.credentialId));
     checkCredentialFits(def, cred, input.credentialId);
+    await approveUse(t, cred, def.hosts(config));
   }
   const now = Date.now();
   const row: ConnectionRow = {
@@ -112,9 +114,10 @@ export async function updateConnection(
   patch: { name?: string; config?: Record<string, unknown>; credentialId?: string | null },
   ifMatch?: string,
 ) {
+  // The credential after the change: the new one, or the one the connection has now.
   const [[current], [cred]] = await t.read(
     connectionQuery(t, id),
-    credentialQuery(t, patch.credentialId ?? "-"),
+    patch.credentialId !== undefined ? credentialQuery(t, patch.credentialId ?? "-") : credentialOfConnection(t, id),
   );
   if (!current) throw notFound("Connection");
   checkIfMatch(ifMatch, current.version);
@@ -123,8 +126,12 @@ export async function updateConnection(
 
   const update: Partial<ConnectionRow> = { updatedAt: Date.now() };
   if (patch.name !== undefined) Object.assign(update, { name: patch.name, nameKey: patch.name.toLowerCase() });
-  if (patch.config !== undefined) update.config = validateConfig(def, mergePatch(current.config, patch.config));
+  if (patch.config !== undefined) update.config = validateConfig(def, mergeConfigPatch(current.config, patch.config));
   if (patch.credentialId !== undefined) update.credentialId = patch.credentialId;
+  // A new host or a new credential: the credential must be approved for the hosts of the result.
+  if ((patch.config !== undefined || patch.credentialId) && cred && patch.credentialId !== null) {
+    await approveUse(t, cred, def.hosts(update.config ?? validateConfig(def, current.config, "config")));
+  }
 
   let rows: ConnectionRow[];
   try {
@@ -140,6 +147,20 @@ export async function updateConnection(
   }
   if (!rows[0]) throw ifMatch ? new ApiError(412, "precondition_failed", "The connection changed; GET it again") : concurrentChange();
   return rows[0];
+}
+
+const credentialOfConnection = (t: Tenant, id: string) =>
+  t.db
+    .select(getTableColumns(credentials))
+    .from(credentials)
+    .innerJoin(connections, eq(connections.credentialId, credentials.id))
+    .where(and(eq(connections.id, id), eq(connections.workspaceId, t.workspaceId), eq(credentials.workspaceId, t.workspaceId)));
+
+// Saving a connection with a credential: its hosts must be approved, or this is the first use by the
+// caller who supplied the secrets, which binds the credential to them.
+async function approveUse(t: Tenant, cred: CredentialRow, hosts: string[]) {
+  const check = checkCredentialHosts(cred, hosts, t.principal);
+  if (check.kind === "first_use") await bindFirstUse(t, cred, check.hosts);
 }
 
 const references = (id: string) => or(eq(pipelines.sourceConnectionId, id), eq(pipelines.destinationConnectionId, id));
@@ -208,24 +229,28 @@ export async function deleteConnection(
   };
 }
 
-// Everything a connector call needs: the definition, validated config and decrypted credential.
+// Everything a connector call needs: the definition, validated config, the hosts it will contact and
+// the credential, decrypted only if it is approved for those hosts. `configPatch` (a JSON Merge Patch)
+// edits the stored config for this call only.
 export async function loadConnectionForUse(
   t: Tenant,
   env: Bindings,
   id: string,
-): Promise<{ connection: ConnectionRow; definition: ConnectorDefinition; config: Record<string, unknown>; credential: ResolvedCredential | null }> {
-  const [[connection], [credRow]] = await t.read(
-    connectionQuery(t, id),
-    t.db
-      .select({ c: credentials })
-      .from(credentials)
-      .innerJoin(connections, eq(connections.credentialId, credentials.id))
-      .where(and(eq(connections.id, id), eq(connections.workspaceId, t.workspaceId), eq(credentials.workspaceId, t.workspaceId))),
-  );
+  configPatch?: Record<string, unknown>,
+): Promise<{
+  connection: ConnectionRow;
+  definition: ConnectorDefinition;
+  config: Record<string, unknown>;
+  hosts: string[];
+  credential: ResolvedCredential | null;
+}> {
+  const [[connection], [credRow]] = await t.read(connectionQuery(t, id), credentialOfConnection(t, id));
   if (!connection) throw notFound("Connection");
   const definition = getConnector(connection.type);
-  const config = validateConfig(definition, connection.config, "config");
-  const credential = credRow ? await resolveCredential(t, env, credRow.c) : null;
-  return { connection, definition, config, credential };
+  const config = configPatch
+    ? validateConfig(definition, mergeConfigPatch(connection.config, configPatch))
+    : validateConfig(definition, connection.config, "config");
+  const hosts = definition.hosts(config);
+  const credential = credRow ? await resolveCredential(t, env, credRow, hosts) : null;
+  return { connection, definition, config, hosts, credential };
 }
-

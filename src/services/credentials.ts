@@ -10,6 +10,7 @@ import { decodeCursor, keysetPage } from "../lib/pagination";
 import { loadKeyRing, openSecrets, sealSecrets } from "../lib/secrets-crypto";
 import { iso } from "../schemas/common";
 import { methodOf, validateCredentialFields } from "./credential-fields";
+import { approvedHostsOf, capApproved, checkCredentialHosts, hostsForApproval, principalRef } from "./credential-hosts";
 import { isForeignKeyViolation, isUniqueViolation } from "./db-errors";
 import type { Tenant } from "./tenant";
 
@@ -25,6 +26,7 @@ export function presentCredential(r: CredentialRow) {
     secrets: Object.fromEntries(
       Object.entries(r.secretFields).map(([field, at]) => [field, { set: true as const, updatedAt: iso(at)! }]),
     ),
+    approvedHosts: approvedHostsOf(r),
     createdAt: iso(r.createdAt)!,
     updatedAt: iso(r.updatedAt)!,
   };
@@ -63,10 +65,18 @@ export async function listCredentials(t: Tenant, q: { type?: string; limit: numb
 export async function createCredential(
   t: Tenant,
   env: Bindings,
-  input: { name: string; type: string; method: string; identity: Record<string, string>; secrets: Record<string, string> },
+  input: {
+    name: string;
+    type: string;
+    method: string;
+    identity: Record<string, string>;
+    secrets: Record<string, string>;
+    approvedHosts?: string[];
+  },
 ) {
   const def = getConnector(input.type);
   const fields = validateCredentialFields(def, input.method, input.identity, input.secrets);
+  const approvedHosts = input.approvedHosts ? hostsForApproval(input.approvedHosts, "body.approvedHosts") : [];
   const ring = await loadKeyRing(env.ENCRYPTION_KEYS);
   const id = newId("cred");
   const sealed = await sealSecrets(ring, t.workspaceId, id, fields.secrets);
@@ -82,6 +92,9 @@ export async function createCredential(
     secretFields: Object.fromEntries(Object.keys(fields.secrets).map((k) => [k, now])),
     ciphertext: sealed.envelope,
     keyId: sealed.keyId,
+    approvedHosts,
+    legacyUses: null,
+    secretsBy: principalRef(t.principal),
     version: 1,
     createdAt: now,
     updatedAt: now,
@@ -99,7 +112,12 @@ export async function updateCredential(
   t: Tenant,
   env: Bindings,
   id: string,
-  patch: { name?: string; identity?: Record<string, string | null>; secrets?: Record<string, string | null> },
+  patch: {
+    name?: string;
+    identity?: Record<string, string | null>;
+    secrets?: Record<string, string | null>;
+    approvedHosts?: string[];
+  },
   ifMatch?: string,
 ) {
   const current = await getCredential(t, id);
@@ -124,7 +142,19 @@ export async function updateCredential(
     }
     const sealed = await sealSecrets(ring, t.workspaceId, id, fields.secrets);
     Object.assign(update, { identity: fields.identity, secretFields, ciphertext: sealed.envelope, keyId: sealed.keyId });
+    // Sending every secret field again shows the caller holds the secret: they may set the hosts.
+    const resupplied = Object.keys(fields.secrets).every((k) => typeof patch.secrets?.[k] === "string");
+    if (resupplied) update.secretsBy = principalRef(t.principal);
+    if (patch.approvedHosts && !resupplied) throw secretsRequired(id, Object.keys(fields.secrets));
+  } else if (patch.approvedHosts) {
+    throw secretsRequired(id, Object.keys(current.secretFields));
   }
+  // The approvals are written out in full (legacy uses folded in) whenever the credential changes.
+  update.approvedHosts = capApproved(
+    patch.approvedHosts ? hostsForApproval(patch.approvedHosts, "body.approvedHosts") : approvedHostsOf(current),
+    id,
+  );
+  update.legacyUses = null;
   let rows: CredentialRow[];
   try {
     rows = await t.db
@@ -138,6 +168,44 @@ export async function updateCredential(
   }
   if (!rows[0]) throw ifMatch ? new ApiError(412, "precondition_failed", "The credential changed; GET it again") : concurrentChange();
   return rows[0];
+}
+
+const secretsRequired = (id: string, fields: string[]) =>
+  new ApiError(
+    403,
+    "secrets_required_for_approval",
+    `Setting approvedHosts on credential ${id} needs every secret field sent again (${fields.join(", ")}), or an admin's POST /api/credentials/${id}/approved-hosts`,
+    { errors: fields.map((f) => ({ path: `body.secrets.${f}`, message: "required to approve hosts" })) },
+  );
+
+// Adds (admin) or removes approved hosts; the credential's version changes like any other write.
+export async function changeApprovedHosts(t: Tenant, id: string, change: { add?: string[]; remove?: string[] }, ifMatch?: string) {
+  await t.verify();
+  const current = await getCredential(t, id);
+  checkIfMatch(ifMatch, current.version);
+  const add = change.add ? hostsForApproval(change.add, "body.hosts") : [];
+  const remove = change.remove ? hostsForApproval(change.remove, "query.host") : [];
+  const next = capApproved(
+    [...new Set([...approvedHostsOf(current), ...add])].filter((h) => !remove.includes(h)).sort(),
+    id,
+  );
+  const rows = await t.db
+    .update(credentials)
+    .set({ approvedHosts: next, legacyUses: null, updatedAt: Date.now(), version: sql`${credentials.version} + 1` })
+    .where(and(eq(credentials.id, id), eq(credentials.workspaceId, t.workspaceId), eq(credentials.version, current.version)))
+    .returning();
+  if (!rows[0]) throw ifMatch ? new ApiError(412, "precondition_failed", "The credential changed; GET it again") : concurrentChange();
+  return rows[0];
+}
+
+// Binds a credential with no approved hosts to the hosts of its first saved use (see checkCredentialHosts).
+export async function bindFirstUse(t: Tenant, row: CredentialRow, hosts: string[]) {
+  const bound = await t.db
+    .update(credentials)
+    .set({ approvedHosts: capApproved(hosts, row.id), legacyUses: null, version: sql`${credentials.version} + 1` })
+    .where(and(eq(credentials.id, row.id), eq(credentials.workspaceId, t.workspaceId), eq(credentials.version, row.version)))
+    .returning({ id: credentials.id });
+  if (!bound[0]) throw concurrentChange();
 }
 
 function applyPatch(base: Record<string, string>, patch?: Record<string, string | null>) {
@@ -181,7 +249,13 @@ export async function deleteCredential(t: Tenant, id: string, ifMatch?: string) 
   return { id, deleted: true as const };
 }
 
-export async function resolveCredential(t: Tenant, env: Bindings, row: CredentialRow): Promise<ResolvedCredential> {
+/**
+ * Decrypts a credential for a connector that will contact exactly `hosts` (its egress is held to
+ * them). The one place secrets are opened for use: a host the credential is not approved for is
+ * refused here, whatever path led here.
+ */
+export async function resolveCredential(t: Tenant, env: Bindings, row: CredentialRow, hosts: string[]): Promise<ResolvedCredential> {
+  checkCredentialHosts(row, hosts, t.principal);
   const ring = await loadKeyRing(env.ENCRYPTION_KEYS);
   return { method: row.method, identity: row.identity, secrets: await openSecrets(ring, t.workspaceId, row.id, row.ciphertext) };
 }

@@ -2,8 +2,8 @@ import { and, eq, lt } from "drizzle-orm";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-types";
 import { idempotencyKeys } from "../db/schema";
-import { sha256Hex } from "../lib/encoding";
 import { ApiError } from "../lib/errors";
+import { keyedFingerprint, loadKeyRing } from "../lib/secrets-crypto";
 
 const TTL_MS = 24 * 60 * 60 * 1000;
 const REPLAYED_HEADERS = ["etag", "location"];
@@ -16,7 +16,12 @@ export async function withIdempotency<R extends Response>(c: Context<AppEnv>, ru
   const t = c.var.tenant;
   await t.verify();
   const body = await c.req.json().catch(() => null);
-  const fingerprint = await sha256Hex(`${c.req.method} ${c.req.path}\n${JSON.stringify(body)}`);
+  // Bodies may hold secrets (credential creates): the fingerprint is an HMAC under a key derived from
+  // ENCRYPTION_KEYS, so a stored one cannot be checked against guessed secrets; it still covers the
+  // secrets, so the same key with other secrets is refused rather than silently replayed.
+  const ring = await loadKeyRing(c.env.ENCRYPTION_KEYS);
+  const request = `${c.req.method} ${c.req.path}\n${JSON.stringify(body)}`;
+  const fingerprint = (await keyedFingerprint(ring, request))!;
   const where = and(eq(idempotencyKeys.workspaceId, t.workspaceId), eq(idempotencyKeys.key, key));
 
   const now = Date.now();
@@ -33,7 +38,8 @@ export async function withIdempotency<R extends Response>(c: Context<AppEnv>, ru
   if (!reserved.length) {
     const [prior] = await t.db.select().from(idempotencyKeys).where(where);
     if (!prior) throw new ApiError(409, "idempotency_in_progress", "A request with this Idempotency-Key is in progress; retry");
-    if (prior.fingerprint !== fingerprint) {
+    const priorKeyId = prior.fingerprint.split(".")[0]!;
+    if (prior.fingerprint !== (priorKeyId === ring.currentId ? fingerprint : await keyedFingerprint(ring, request, priorKeyId))) {
       throw new ApiError(422, "idempotency_key_reused", "This Idempotency-Key was used with a different request");
     }
     if (prior.status === null || prior.body === null) {

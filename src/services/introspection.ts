@@ -24,7 +24,9 @@ import type { Tenant } from "./tenant";
 // Grace on top of the statement timeout for connecting and transferring results.
 const TRANSPORT_GRACE_MS = 5_000;
 
-type Opened = { definition: ConnectorDefinition; config: Record<string, unknown>; credential: ResolvedCredential | null };
+// hosts: what definition.hosts(config) yields; the credential was approved for them, and the
+// connector's egress is held to them.
+type Opened = { definition: ConnectorDefinition; config: Record<string, unknown>; hosts: string[]; credential: ResolvedCredential | null };
 
 async function run<T>(
   env: Bindings,
@@ -35,7 +37,7 @@ async function run<T>(
   const { definition, config, credential } = opened;
   const ctx = createConnectorContext({
     allowPrivateNetwork: settings(env).allowPrivateNetwork,
-    allowedHosts: definition.hosts(config),
+    allowedHosts: opened.hosts,
     timeoutMs: limits.statementTimeoutMs + TRANSPORT_GRACE_MS,
     limits,
   });
@@ -190,8 +192,10 @@ async function runTest(env: Bindings, opened: Opened): Promise<TestResult & { la
   }
 }
 
-export async function testSaved(t: Tenant, env: Bindings, id: string) {
-  return runTest(env, await loadConnectionForUse(t, env, id));
+// configPatch: edited settings (JSON Merge Patch over the stored config), tested with the stored
+// credential and never saved.
+export async function testSaved(t: Tenant, env: Bindings, id: string, configPatch?: Record<string, unknown>) {
+  return runTest(env, await loadConnectionForUse(t, env, id, configPatch));
 }
 
 export async function testSettings(
@@ -206,6 +210,7 @@ export async function testSettings(
 ) {
   const definition = getConnector(input.type);
   const config = validateConfig(definition, input.config);
+  const hosts = definition.hosts(config);
   if (input.credentialId && input.credential) {
     throw new ApiError(400, "validation_failed", "Send credentialId or credential, not both", {
       errors: [{ path: "body.credential", message: "not allowed together with credentialId" }],
@@ -216,10 +221,10 @@ export async function testSettings(
     const [row] = await t.readOne(credentialQuery(t, input.credentialId));
     if (!row) throw new ApiError(422, "credential_not_found", `Credential ${input.credentialId} does not exist in this workspace`);
     if (row.type !== definition.type) throw new ApiError(422, "credential_type_mismatch", `Credential ${input.credentialId} is for ${row.type}, not ${definition.type}`);
-    credential = await resolveCredential(t, env, row);
+    credential = await resolveCredential(t, env, row, hosts);
   } else if (input.credential) {
     const fields = validateCredentialFields(definition, input.credential.method, input.credential.identity, input.credential.secrets, "body.credential");
     credential = { method: input.credential.method, ...fields };
   }
-  return runTest(env, { definition, config, credential });
+  return runTest(env, { definition, config, hosts, credential });
 }

@@ -3,7 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
 import { apiKeys, workspaces } from "../db/schema";
 import { constantTimeEqual, sha256Hex } from "../lib/encoding";
-import { ApiError } from "../lib/errors";
+import { unauthorized } from "../lib/errors";
 import type { Scope } from "../lib/api-keys";
 
 // Request-scoped access to one workspace's data. An API key's check rides in the same D1 batch as
@@ -11,9 +11,10 @@ import type { Scope } from "../lib/api-keys";
 // only released once the key is proven valid. Writes always prove the key first.
 type PendingCheck = { keyId: string; hash: Promise<string> };
 
-export type Principal = { workspaceId: string; scope: Scope; via: "api_key" | "jwt"; keyId?: string };
+// subject: the JWT's sub claim, when it has one.
+export type Principal = { workspaceId: string; scope: Scope; via: "api_key" | "jwt"; keyId?: string; subject?: string };
 
-const invalidKey = () => new ApiError(401, "invalid_api_key", "The API key is invalid, revoked or expired");
+const invalidKey = () => unauthorized("The API key is invalid, revoked or expired", "invalid_api_key");
 
 export class Tenant {
   private pending: PendingCheck | null;

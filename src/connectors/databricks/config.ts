@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { hostname, identifier, nonEmpty, originUrl } from "../config-fields";
+import { identifier, nonEmpty, originUrl, urlHost } from "../config-fields";
 
 export const databricksConfig = z.strictObject({
-  host: hostname.describe("Workspace host, e.g. dbc-a1b2c3d4-e5f6.cloud.databricks.com"),
+  host: urlHost.describe("Workspace host, e.g. dbc-a1b2c3d4-e5f6.cloud.databricks.com"),
   warehouseId: z.string().regex(/^[A-Za-z0-9]{1,64}$/, "must be a SQL warehouse id"),
   catalog: identifier.optional(),
   schema: identifier.optional(),

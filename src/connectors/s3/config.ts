@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { nonEmpty, originUrl } from "../config-fields";
+import { isIpAddress, nonEmpty, originUrl } from "../config-fields";
 
 export const s3Config = z.strictObject({
   bucket: z
@@ -11,6 +11,17 @@ export const s3Config = z.strictObject({
   endpoint: originUrl(["https", "http"]).optional().describe("R2, GCS interoperability, MinIO, ..."),
   addressing: z.enum(["virtual", "path"]).default("virtual"),
   prefix: z.string().max(1024).optional().describe("Root prefix every path is relative to"),
+}).superRefine((config, ctx) => {
+  // Virtual-host addressing puts the bucket in front of the endpoint's host name, which an IP
+  // address does not have.
+  const host = config.endpoint && URL.canParse(config.endpoint) ? new URL(config.endpoint).hostname : "";
+  if (config.addressing === "virtual" && isIpAddress(host)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["addressing"],
+      message: 'must be "path" for an endpoint given as an IP address (virtual-host addressing needs a host name)',
+    });
+  }
 });
 export type S3Config = z.infer<typeof s3Config>;
 

@@ -3,9 +3,10 @@ import { requireScope } from "../../middleware/auth";
 import { etagOf } from "../../lib/etag";
 import { cursorParam, limitParam, pageOf } from "../../lib/pagination";
 import { deletedSchema, idParam } from "../../schemas/common";
-import { CreateCredentialSchema, CredentialSchema, UpdateCredentialSchema } from "../../schemas/credentials";
+import { ApproveHostsSchema, CreateCredentialSchema, CredentialSchema, UpdateCredentialSchema } from "../../schemas/credentials";
 import {
   createCredential,
+  changeApprovedHosts,
   deleteCredential,
   getCredential,
   listCredentials,
@@ -112,6 +113,8 @@ credentialsRouter.openapi(
     security,
     middleware: write,
     summary: "Update a credential: rename, or rotate secrets by sending only the fields to change",
+    description:
+      "approvedHosts replaces the hosts the secrets may be sent to, and is accepted only when every secret field is sent again (403 secrets_required_for_approval otherwise).",
     request: { params: idParam("cred"), headers: ifMatchHeader, body: jsonBody(UpdateCredentialSchema) },
     responses: {
       200: { ...jsonContent(CredentialSchema, "The updated credential"), headers: etagHeader },
@@ -138,4 +141,68 @@ credentialsRouter.openapi(
     responses: { 200: jsonContent(deletedSchema, "Deleted"), ...errorResponses(404, 409, 412) },
   }),
   async (c) => c.json(await deleteCredential(c.var.tenant, c.req.valid("param").id, c.req.valid("header")["if-match"]), 200),
+);
+
+const hostsChanged = (description: string) => ({
+  200: { ...jsonContent(CredentialSchema, description), headers: etagHeader },
+  ...errorResponses(404, 409, 412),
+});
+
+credentialsRouter.openapi(
+  createRoute({
+    method: "post",
+    path: "/{id}/approved-hosts",
+    operationId: "approveCredentialHosts",
+    tags,
+    security,
+    middleware: requireScope("admin"),
+    summary: "Approve more hosts for a credential's secrets (admin)",
+    description:
+      "Adds hosts to approvedHosts without the secrets. The other way to approve hosts is PUT /api/credentials/{id} with every secret field and approvedHosts. A host refused with 403 host_not_approved is named in that problem's `hosts`.",
+    request: {
+      params: idParam("cred"),
+      headers: ifMatchHeader,
+      body: {
+        required: true,
+        content: {
+          "application/json": {
+            schema: ApproveHostsSchema,
+            examples: {
+              newServer: { summary: "A connection moved to a new server", value: { hosts: ["db2.example.com"] } },
+              proxy: { summary: "The server and its WebSocket proxy", value: { hosts: ["db.example.com", "proxy.example.com"] } },
+            },
+          },
+        },
+      },
+    },
+    responses: hostsChanged("The credential with its approved hosts"),
+  }),
+  async (c) => {
+    const row = await changeApprovedHosts(c.var.tenant, c.req.valid("param").id, { add: c.req.valid("json").hosts }, c.req.valid("header")["if-match"]);
+    c.header("ETag", etagOf(row.version));
+    return c.json(presentCredential(row), 200);
+  },
+);
+
+credentialsRouter.openapi(
+  createRoute({
+    method: "delete",
+    path: "/{id}/approved-hosts",
+    operationId: "revokeCredentialHost",
+    tags,
+    security,
+    middleware: requireScope("admin"),
+    summary: "Withdraw a host's approval (admin); connections on that host can no longer use the credential",
+    request: {
+      params: idParam("cred"),
+      headers: ifMatchHeader,
+      query: z.object({ host: z.string().min(1).max(253).openapi({ description: "The host to withdraw", example: "db2.example.com" }) }),
+    },
+    responses: hostsChanged("The credential with its approved hosts"),
+  }),
+  async (c) => {
+    const row = await changeApprovedHosts(c.var.tenant, c.req.valid("param").id, { remove: [c.req.valid("query").host] }, c.req.valid("header")["if-match"]);
+    c.header("ETag", etagOf(row.version));
+    return c.json(presentCredential(row), 200);
+  },
 );

@@ -20,6 +20,7 @@ import {
   TablesQuery,
   TestQueryBody,
   TestResultSchema,
+  TestSavedConnectionSchema,
   TestSettingsSchema,
   withConnectionId,
 } from "../../schemas/introspection";
@@ -136,11 +137,27 @@ introspectionRouter.openapi(
     tags,
     security,
     middleware: [requireScope("write"), warehouse],
-    summary: "Test a saved connection",
-    request: { params },
+    summary: "Test a saved connection, optionally with edited settings that are not saved",
+    description:
+      "Without a body, tests the stored settings. With `{ \"config\": { ... } }`, the config is a JSON Merge Patch (RFC 7396) over the stored config, tested with the stored credential before anything is saved; its hosts must be among the credential's approvedHosts (403 host_not_approved otherwise).",
+    request: {
+      params,
+      body: {
+        required: false,
+        content: {
+          "application/json": {
+            schema: TestSavedConnectionSchema,
+            examples: {
+              otherDatabase: { summary: "Try another database on the same server", value: { config: { database: "analytics_staging" } } },
+              dropSchema: { summary: "Remove a key (null)", value: { config: { schema: null } } },
+            },
+          },
+        },
+      },
+    },
     responses: { 200: jsonContent(TestResultSchema, "The test ran; see ok and steps"), ...engineErrors },
   }),
-  async (c) => c.json(await svc.testSaved(c.var.tenant, c.env, c.req.valid("param").id), 200),
+  async (c) => c.json(await svc.testSaved(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("json").config), 200),
 );
 
 introspectionRouter.openapi(
