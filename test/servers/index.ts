@@ -14,6 +14,7 @@ const STARTERS: Array<[string, () => Promise<{ start: Starter }>]> = [
   ["s3", () => import("./s3")],
   ["iceberg", () => import("./iceberg")], // after s3: vends its credentials for data files
   ["glue", () => import("./glue")], // after s3: its Iceberg metadata lives there
+  ["recorder", () => import("./recorder")],
 ];
 
 export async function startAll(): Promise<Started> {
