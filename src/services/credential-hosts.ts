@@ -14,9 +14,17 @@ type Row = typeof credentials.$inferSelect;
 
 export const MAX_APPROVED_HOSTS = 50;
 
+// A host, or a "*.suffix" pattern as some connectors' hosts() yield (Glue: *.s3.<region>.amazonaws.com).
+// A pattern is approved as the pattern, compared as a string, never expanded here.
+function canonical(host: string): string | null {
+  const wildcard = host.startsWith("*.");
+  const name = canonicalHostName(wildcard ? host.slice(2) : host);
+  return name === null || name.includes("*") ? null : wildcard ? `*.${name}` : name;
+}
+
 /** Canonical, de-duplicated, sorted; a host that does not parse is kept as written (it never matches). */
 export function canonicalHosts(hosts: readonly string[]): string[] {
-  return [...new Set(hosts.map((h) => canonicalHostName(h) ?? h))].sort();
+  return [...new Set(hosts.map((h) => canonical(h) ?? h))].sort();
 }
 
 // Hosts of the connections a credential served before approvals existed (frozen by migration 0001).
@@ -78,7 +86,7 @@ export function hostNotApproved(credentialId: string, missing: string[], approve
 /** Validates and canonicalises hosts given for approval. */
 export function hostsForApproval(hosts: readonly string[], where: string): string[] {
   const errors = hosts.flatMap((h, i) =>
-    canonicalHostName(h) === null || h.includes("*") ? [{ path: `${where}.${i}`, message: "must be a host name or IP address" }] : [],
+    canonical(h) === null ? [{ path: `${where}.${i}`, message: "must be a host name or IP address (or *.suffix)" }] : [],
   );
   if (errors.length) throw new ApiError(400, "validation_failed", "Approved hosts must be host names or IP addresses", { errors });
   return canonicalHosts(hosts);
