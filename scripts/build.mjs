@@ -1,9 +1,19 @@
 // Bundles the Worker for wrangler (dev and deploy). What it adds over wrangler's own bundling: two
 // parts of zod the Worker never uses are left out, because the `z` namespace that @hono/zod-openapi
 // re-exports keeps all of zod alive otherwise: the locale table (every language, ~250 KB minified;
-// English stays) and fromJSONSchema (~12 KB).
+// English stays) and fromJSONSchema (~12 KB). It also puts the static assets in dist/public/ (see
+// [assets] in wrangler.toml): Scalar's standalone bundle for /docs, from the @scalar/api-reference
+// package, so it is served by this Worker and never fetched from a CDN. Generated, not committed.
 import { build } from "esbuild";
+import { copyFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+
+// The package exports no path to its browser bundle; it sits beside dist/index.js (its "browser" field).
+const scalarDist = dirname(createRequire(import.meta.url).resolve("@scalar/api-reference"));
+mkdirSync("dist/public/docs/scalar", { recursive: true });
+copyFileSync(join(scalarDist, "browser", "standalone.js"), "dist/public/docs/scalar/standalone.js");
 
 const englishOnly = fileURLToPath(new URL("./zod-locales-en.mjs", import.meta.url));
 const noFromJsonSchema = fileURLToPath(new URL("./zod-from-json-schema-stub.mjs", import.meta.url));

@@ -72,7 +72,7 @@ export function createApp() {
       { name: "API keys", description: "Keys for calling this API" },
     ],
   }));
-  app.get("/docs", (c) => c.html(docsPage));
+  app.get("/docs", docsPage);
   app.get("/", (c) => c.redirect("/docs"));
 
   app.notFound((c) => problemResponse(new ApiError(404, "route_not_found", `No route for ${c.req.method} ${c.req.path}`), c.var.requestId ?? ""));
