@@ -30,6 +30,7 @@ describe("deploying", () => {
     expect(out).toMatch(/env\.RL_METADATA \(600 requests\/60s\)\s+Rate Limit/);
     expect(out).toMatch(/env\.RL_WAREHOUSE \(60 requests\/60s\)\s+Rate Limit/);
     expect(out).toMatch(/env\.ALLOW_PRIVATE_NETWORK \("false"\)\s+Environment Variable/);
+    expect(out).toMatch(/Read \d+ files? from the assets directory .*dist\/public/); // Scalar's bundle for /docs
     expect(out).toContain("--dry-run: exiting now.");
   });
 
