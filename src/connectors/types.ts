@@ -55,6 +55,7 @@ export type RowSet = {
   elapsedMs: number;
   requests?: number; // object storage: GET requests made for this answer
   bytesRead?: number; // object storage: bytes those requests returned
+  warnings?: string[]; // what the rows may get wrong (e.g. Iceberg delete files not applied)
 };
 
 // truncated: the engine's own list could not be followed to its end (e.g. it repeated a page token).

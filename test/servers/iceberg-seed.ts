@@ -108,7 +108,10 @@ export function tableMetadata(
 }
 
 // `warehouse` is the storage root (s3://bucket/prefix); data files are added by the preview seed.
-export function seedCatalog(warehouse: string, opts: { placeholderSchema0?: boolean } = {}): CatalogState {
+export function seedCatalog(
+  warehouse: string,
+  opts: { placeholderSchema0?: boolean; extra?: Array<{ namespace: string[]; name: string; metadata: Record<string, unknown>; metadataLocation: string }> } = {},
+): CatalogState {
   const namespaces = [["sales"], ["sales", "eu"], ["analytics"], ["empty"]];
   const tables = new Map<string, TableDoc>();
   const views = new Map<string, ViewDoc>();
@@ -147,6 +150,7 @@ export function seedCatalog(warehouse: string, opts: { placeholderSchema0?: bool
     const name = `events_${String(i).padStart(3, "0")}`;
     add(WIDE_NAMESPACE, name, tableMetadata(`${warehouse}/analytics/${name}`, [{ type: "struct", "schema-id": 0, fields: [{ id: 1, name: "ts", required: true, type: "timestamp" }] }], 0));
   }
+  for (const t of opts.extra ?? []) tables.set(key(t.namespace, t.name), { metadataLocation: t.metadataLocation, metadata: t.metadata });
   views.set(key(["sales"], "order_summary"), {
     metadataLocation: `${warehouse}/sales/order_summary/metadata/00001.metadata.json`,
     metadata: {

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { Started } from "./index";
 import { IcebergSpec, type SchemaName } from "./iceberg-spec";
+import { writeIcebergFiles } from "./iceberg-files";
 import { key, seedCatalog, type CatalogState } from "./iceberg-seed";
 import { verifySigV4 } from "./sigv4-verify";
 
@@ -58,12 +59,13 @@ export async function start(shared: Record<string, string>): Promise<Started> {
   const vendedSecret = `vended-${randomBytes(16).toString("hex")}`;
   const tableToken = `table-token-${randomBytes(16).toString("hex")}`;
   const warehouseRoot = `s3://${shared.s3Bucket ?? "fixtures"}/iceberg`;
+  const written = await writeIcebergFiles(shared, warehouseRoot);
 
   const scopes = new Map<string, Scope>();
   const scopeOf = (name: string) => {
     let s = scopes.get(name);
     if (!s) {
-      s = { controls: { ...DEFAULTS }, counts: { total: 0 }, tokens: new Map(), catalog: seedCatalog(warehouseRoot, { placeholderSchema0: name.startsWith("onelake/") }), headers: [] };
+      s = { controls: { ...DEFAULTS }, counts: { total: 0 }, tokens: new Map(), catalog: seedCatalog(warehouseRoot, { placeholderSchema0: name.startsWith("onelake/"), extra: written }), headers: [] };
       scopes.set(name, s);
     }
     return s;

@@ -8,7 +8,7 @@ import { openSession } from "./session";
 export const icebergConnector: ConnectorDefinition<IcebergConfig> = {
   type: "iceberg",
   displayName: "Apache Iceberg REST catalog",
-  capabilities: ["catalogs", "schemas", "tables", "columns"],
+  capabilities: ["catalogs", "schemas", "tables", "columns", "preview"],
   config: icebergConfig,
   credentials: icebergCredentials,
   hosts(config) {

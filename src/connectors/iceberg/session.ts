@@ -6,6 +6,7 @@ import { IcebergClient } from "./client";
 import { currentSchema, schemaColumns, tableDetails } from "./columns";
 import type { IcebergConfig } from "./config";
 import { namespaceName, parseNamespace } from "./names";
+import { previewIceberg } from "./preview";
 import { collect, identifierPage, loadTable, loadView, MAX_PAGES_PER_CALL, namespacePage, type ListPage, type PageState } from "./rest";
 
 // One API call against an Iceberg REST catalog. catalogs = the one warehouse the endpoint serves
@@ -184,6 +185,17 @@ export function openSession(config: IcebergConfig, credential: ResolvedCredentia
     listSchemas,
     listTables,
     listColumns,
+    async preview(args) {
+      await checkCatalog(args.catalog);
+      if (!args.schema) throw new ConnectorError("invalid_request", "A schema (namespace) is required to preview an Iceberg table");
+      const own = credential?.method === "sigv4" ? { accessKeyId: credential.identity.accessKeyId!, secretAccessKey: credential.secrets.secretAccessKey!, sessionToken: credential.secrets.sessionToken } : null;
+      return previewIceberg(client, ctx, own, { namespace: parseNamespace(args.schema), table: args.table, limit: Math.min(args.limit, ctx.limits.previewRows) }).catch((err) => {
+        if (err instanceof ConnectorError && err.code === "not_found" && err.detail.engineCode === "NoSuchTableException") {
+          throw new ConnectorError("not_found", `Table ${args.schema}.${args.table} was not found`, err.detail);
+        }
+        throw err;
+      });
+    },
   };
 }
 

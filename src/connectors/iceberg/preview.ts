@@ -1,0 +1,156 @@
+import { readAvroFile } from "../../formats/avro";
+import { footerLength, parseFooter, previewParquet } from "../../formats/parquet";
+import { ConnectorError } from "../errors";
+import { StorageReader, type StorageKeys, type StorageTarget } from "../lakehouse/storage";
+import type { ConnectorContext, ResultColumn, RowSet } from "../types";
+import type { IcebergClient } from "./client";
+import { currentSchema, nativeType, portableType } from "./columns";
+import type { IcebergConfig } from "./config";
+import { loadTable, type LoadedTable, type TableMetadata } from "./rest";
+
+// Rows of the current snapshot, read from its files: the manifest list and manifests (Avro), then
+// the live Parquet data files in manifest order, until the row limit. Storage access: credentials
+// the catalog vends for the table (X-Iceberg-Access-Delegation: vended-credentials), else the
+// connection's own SigV4 key pair. Bounded by files opened, manifest bytes and a byte budget; delete
+// files are not applied, and the answer says so in `warnings`.
+
+export const MAX_DATA_FILES = 8;
+export const MAX_MANIFESTS = 16;
+const MANIFEST_MAX_BYTES = 8 * 1024 * 1024;
+const PARQUET_BUDGET = 24 * 1024 * 1024;
+const TAIL = 64 * 1024;
+
+export type PreviewResult = RowSet & { warnings?: string[] };
+
+type DataFile = { path: string; format: string; records: number; size: number };
+
+function storageFor(loaded: LoadedTable, config: IcebergConfig, own: StorageKeys | null, path: string): { target: StorageTarget; keys: StorageKeys } {
+  const matching = loaded.vended.storageCredentials.filter((c) => path.startsWith(c.prefix)).sort((a, b) => b.prefix.length - a.prefix.length)[0];
+  const props = { ...loaded.vended.config, ...(matching?.config ?? {}) };
+  const vendedKeys =
+    props["s3.access-key-id"] && props["s3.secret-access-key"]
+      ? { accessKeyId: props["s3.access-key-id"], secretAccessKey: props["s3.secret-access-key"], sessionToken: props["s3.session-token"] }
+      : null;
+  const keys = vendedKeys ?? own;
+  if (!keys) {
+    throw new ConnectorError(
+      "capability_not_supported",
+      "The catalog vended no storage credentials for this table and the connection has no SigV4 key pair, so its data files cannot be read",
+    );
+  }
+  const region = props["client.region"] ?? props["s3.region"] ?? config.storage?.region ?? config.signingRegion ?? "us-east-1";
+  const endpoint = (vendedKeys ? props["s3.endpoint"] : undefined) ?? config.storage?.endpoint;
+  const addressing = props["s3.path-style-access"] === "true" ? "path" : (config.storage?.addressing ?? "virtual");
+  return { target: { region, endpoint, addressing }, keys };
+}
+
+const num = (v: unknown) => (typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : 0);
+
+export async function previewIceberg(
+  client: IcebergClient,
+  ctx: ConnectorContext,
+  own: StorageKeys | null,
+  args: { namespace: string[]; table: string; limit: number },
+): Promise<PreviewResult> {
+  const started = Date.now();
+  const limit = Math.max(0, Math.floor(args.limit));
+  const loaded = await loadTable(client, args.namespace, args.table, { vend: true });
+  const m: TableMetadata = loaded.metadata;
+  const schema = currentSchema(m);
+  const schemaColumns: ResultColumn[] = schema.fields.map((f) => ({ name: f.name, type: portableType(f.type), nativeType: nativeType(f.type) }));
+  const snapshot = m.snapshots?.find((s) => s["snapshot-id"] === m["current-snapshot-id"]);
+  if (!snapshot) return { columns: schemaColumns, rows: [], rowCount: 0, truncated: false, elapsedMs: Date.now() - started };
+  if (!snapshot["manifest-list"]) throw new ConnectorError("capability_not_supported", "The current snapshot has no manifest list (format v1 inline manifests are not read)");
+
+  const { target, keys } = storageFor(loaded, client.config, own, snapshot["manifest-list"]);
+  const storage = new StorageReader(target, keys, ctx);
+  for (const s of [keys.secretAccessKey, keys.sessionToken]) if (s && !client.auth.secrets.includes(s)) client.auth.secrets.push(s);
+  const read = (what: string, url: string) =>
+    storage.readAll(url, MANIFEST_MAX_BYTES).catch((err) => {
+      if (err instanceof ConnectorError && err.code === "not_found") throw new ConnectorError("upstream_error", `The table's ${what} is missing from storage`, err.detail);
+      throw err;
+    });
+
+  const warnings: string[] = [];
+  const list = await readAvroFile(await read("manifest list", snapshot["manifest-list"]));
+  const files: DataFile[] = [];
+  let deleteFiles = 0;
+  let manifestsRead = 0;
+  let truncated = false;
+  for (const mf of list.records) {
+    const content = num(mf.content); // absent in format v1: data
+    if (content === 1) {
+      deleteFiles += num(mf.added_files_count) + num(mf.existing_files_count) || 1;
+      continue;
+    }
+    if (files.reduce((n, f) => n + f.records, 0) >= limit) {
+      truncated = true;
+      continue;
+    }
+    if (manifestsRead >= MAX_MANIFESTS) {
+      truncated = true;
+      continue;
+    }
+    manifestsRead++;
+    const manifest = await readAvroFile(await read("manifest", String(mf.manifest_path)));
+    for (const entry of manifest.records) {
+      if (num(entry.status) === 2) continue; // deleted in this snapshot
+      const df = entry.data_file as Record<string, unknown>;
+      const fileContent = num(df.content);
+      if (fileContent !== 0) {
+        deleteFiles++;
+        continue;
+      }
+      files.push({ path: String(df.file_path), format: String(df.file_format).toUpperCase(), records: num(df.record_count), size: num(df.file_size_in_bytes) });
+    }
+  }
+  if (deleteFiles > 0) warnings.push(`${deleteFiles} delete file(s) in the current snapshot were not applied: rows deleted by them may appear`);
+
+  let columns: ResultColumn[] | null = null;
+  const rows: unknown[][] = [];
+  let opened = 0;
+  for (const file of files) {
+    if (rows.length >= limit) {
+      truncated = true;
+      break;
+    }
+    if (file.records === 0) continue;
+    if (opened >= MAX_DATA_FILES || Date.now() > ctx.deadline - 1000) {
+      truncated = true;
+      break;
+    }
+    if (file.format !== "PARQUET") throw new ConnectorError("capability_not_supported", `Data files in ${file.format} cannot be previewed (Parquet only)`);
+    opened++;
+    const size = file.size || (await storage.size(file.path));
+    const tailStart = Math.max(0, size - TAIL);
+    let tail = await storage.range(file.path, tailStart, size);
+    const len = footerLength(tail, size);
+    if (len + 8 > tail.byteLength) {
+      const more = await storage.range(file.path, size - len - 8, tailStart);
+      const all = new Uint8Array(len + 8);
+      all.set(more);
+      all.set(tail, more.byteLength);
+      tail = all;
+    }
+    const metadata = parseFooter(tail.subarray(tail.byteLength - len - 8));
+    const p = await previewParquet({ metadata, size, fetchRange: (s, e) => storage.range(file.path, s, e), limit: limit - rows.length, byteBudget: PARQUET_BUDGET });
+    if (!columns) columns = p.columns;
+    const index = p.columns.map((c) => columns!.findIndex((x) => x.name === c.name));
+    for (const r of p.rows) {
+      const out = new Array(columns.length).fill(null);
+      index.forEach((at, i) => at >= 0 && (out[at] = r[i]));
+      rows.push(out);
+    }
+    // The file holds more rows than were taken from it (row limit, byte budget or first row group only).
+    if (p.truncated || p.rows.length < file.records) truncated = true;
+  }
+  const result: PreviewResult = {
+    columns: columns ?? schemaColumns,
+    rows: rows.slice(0, limit),
+    rowCount: Math.min(rows.length, limit),
+    truncated: truncated || rows.length > limit,
+    elapsedMs: Date.now() - started,
+  };
+  if (warnings.length) result.warnings = warnings;
+  return result;
+}

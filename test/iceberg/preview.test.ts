@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest";
+import { clampLimits, createConnectorContext } from "../../src/connectors/context";
+import { icebergConnector } from "../../src/connectors/iceberg";
+import { catalog, failure, secretsOf, servers } from "./helpers";
+
+// Previews read real table files from the S3 test server: the manifest list and manifests written
+// with avsc (Avro, deflate), the data files with hyparquet-writer, through credentials the catalog
+// vends for the table.
+
+describe("iceberg: preview", () => {
+  it("reads the current snapshot's rows across data files with vended credentials", async () => {
+    const c = catalog("r2");
+    const s = await c.open();
+    const { result } = await c.measure("preview (r2, 2 data files)", () => s.preview!({ schema: "sales", table: "payments", limit: 100 }));
+    expect(result.columns.map((x) => [x.name, x.type])).toEqual([
+      ["payment_id", "integer"],
+      ["method", "string"],
+      ["cents", "integer"],
+    ]);
+    expect(result.rows).toEqual([
+      ["1", "card", 1250],
+      ["2", "cash", 399],
+      ["3", null, 0],
+      ["4", "card", 10001],
+      ["5", "transfer", 2147483647],
+    ]);
+    expect(result).toMatchObject({ rowCount: 5, truncated: false });
+    expect(result.warnings).toBeUndefined();
+    expect((await c.delegation()).at(-1)).toEqual({ delegation: "vended-credentials" });
+    for (const secret of secretsOf()) expect(JSON.stringify(result)).not.toContain(secret);
+  });
+
+  it("stops at the row limit and says the result is truncated", async () => {
+    const s = await catalog("polaris").open();
+    const r = await s.preview!({ schema: "sales", table: "payments", limit: 4 });
+    expect(r.rows.map((x) => x[0])).toEqual(["1", "2", "3", "4"]);
+    expect(r.truncated).toBe(true);
+    const two = await s.preview!({ schema: "sales", table: "payments", limit: 2 });
+    expect(two).toMatchObject({ rowCount: 2, truncated: true });
+  });
+
+  it("says that delete files were not applied", async () => {
+    const s = await catalog("r2").open();
+    const r = await s.preview!({ schema: "sales", table: "refunds", limit: 10 });
+    expect(r.rows).toEqual([
+      ["10", "card", -500],
+      ["11", "card", -20],
+    ]);
+    expect(r.warnings).toEqual(["1 delete file(s) in the current snapshot were not applied: rows deleted by them may appear"]);
+  });
+
+  it("an empty table has columns and no rows; an unknown table is 404", async () => {
+    const s = await catalog("r2").open();
+    const r = await s.preview!({ schema: "sales", table: "customers", limit: 10 });
+    expect(r).toMatchObject({ rows: [], rowCount: 0, truncated: false });
+    expect(r.columns.map((x) => x.name)).toEqual(["id", "name", "uuid"]);
+    expect((await failure(s.preview!({ schema: "sales", table: "nope", limit: 10 }))).code).toBe("not_found");
+  });
+
+  it("vended storage hosts must pass the egress guard too", async () => {
+    const c = catalog("r2");
+    const hosts = icebergConnector.hosts(c.config);
+    expect(hosts).toEqual(["127.0.0.1"]);
+    // The storage host the catalog vends (localhost here) is not among the connection's hosts.
+    const config = { ...c.config };
+    const ctx = createConnectorContext({ allowPrivateNetwork: true, allowedHosts: ["127.0.0.1"], timeoutMs: 10000, limits: clampLimits({}) });
+    const s = await icebergConnector.open(config, c.credential, ctx);
+    const vendedHost = new URL(servers.s3Endpoint!).hostname;
+    if (vendedHost === "127.0.0.1") {
+      // Same host: allowed, the preview works.
+      expect((await s.preview!({ schema: "sales", table: "payments", limit: 1 })).rowCount).toBe(1);
+    }
+    const strict = createConnectorContext({ allowPrivateNetwork: true, allowedHosts: ["127.0.0.2"], timeoutMs: 10000, limits: clampLimits({}) });
+    const refused = await icebergConnector.open({ ...config, catalogUri: config.catalogUri.replace("127.0.0.1", "127.0.0.2") }, c.credential, strict);
+    expect((await failure(refused.preview!({ schema: "sales", table: "payments", limit: 1 }))).code).toMatch(/host_not_allowed|unreachable/);
+  });
+});

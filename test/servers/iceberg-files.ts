@@ -1,0 +1,176 @@
+import { AwsClient } from "aws4fetch";
+import * as avro from "avsc";
+import { parquetWriteBuffer } from "hyparquet-writer";
+import { tableMetadata, type SchemaDoc } from "./iceberg-seed";
+
+// Real Iceberg table files for previews, written at setup with libraries we did not write and put
+// in the S3 test server: Parquet data files (hyparquet-writer), manifests and the manifest list as
+// Avro object container files with the deflate codec (avsc), in the shapes of the Iceberg table spec
+// (manifest_file and manifest_entry with their field ids). Tables:
+//   sales.payments  two data files (3 + 2 rows)
+//   sales.refunds   one data file and a position-delete file (deletes are not applied: said so)
+
+const PAYMENTS: SchemaDoc = {
+  type: "struct",
+  "schema-id": 0,
+  "identifier-field-ids": [1],
+  fields: [
+    { id: 1, name: "payment_id", required: true, type: "long" },
+    { id: 2, name: "method", required: false, type: "string" },
+    { id: 3, name: "cents", required: false, type: "int" },
+  ],
+};
+
+const opt = (type: unknown, id: number, name: string) => ({ name, type: ["null", type], default: null, "field-id": id });
+const MANIFEST_FILE = {
+  type: "record",
+  name: "manifest_file",
+  fields: [
+    { name: "manifest_path", type: "string", "field-id": 500 },
+    { name: "manifest_length", type: "long", "field-id": 501 },
+    { name: "partition_spec_id", type: "int", "field-id": 502 },
+    { name: "content", type: "int", "field-id": 517 },
+    { name: "sequence_number", type: "long", "field-id": 515 },
+    { name: "min_sequence_number", type: "long", "field-id": 516 },
+    { name: "added_snapshot_id", type: "long", "field-id": 503 },
+    { name: "added_files_count", type: "int", "field-id": 504 },
+    { name: "existing_files_count", type: "int", "field-id": 505 },
+    { name: "deleted_files_count", type: "int", "field-id": 506 },
+    { name: "added_rows_count", type: "long", "field-id": 512 },
+    { name: "existing_rows_count", type: "long", "field-id": 513 },
+    { name: "deleted_rows_count", type: "long", "field-id": 514 },
+  ],
+};
+const MANIFEST_ENTRY = {
+  type: "record",
+  name: "manifest_entry",
+  fields: [
+    { name: "status", type: "int", "field-id": 0 },
+    opt("long", 1, "snapshot_id"),
+    opt("long", 3, "sequence_number"),
+    opt("long", 4, "file_sequence_number"),
+    {
+      name: "data_file",
+      "field-id": 2,
+      type: {
+        type: "record",
+        name: "r2",
+        fields: [
+          { name: "content", type: "int", "field-id": 134 },
+          { name: "file_path", type: "string", "field-id": 100 },
+          { name: "file_format", type: "string", "field-id": 101 },
+          { name: "partition", type: { type: "record", name: "r102", fields: [] }, "field-id": 102 },
+          { name: "record_count", type: "long", "field-id": 103 },
+          { name: "file_size_in_bytes", type: "long", "field-id": 104 },
+          opt({ type: "array", items: "long", "element-id": 133 }, 132, "split_offsets"),
+        ],
+      },
+    },
+  ],
+};
+
+function avroFile(schema: object, records: unknown[], meta: Record<string, string>): Promise<Buffer> {
+  const type = avro.Type.forSchema(schema as avro.Schema);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const enc = new avro.streams.BlockEncoder(type, { codec: "deflate", metadata: Object.fromEntries(Object.entries(meta).map(([k, v]) => [k, Buffer.from(v)])) } as never);
+    enc.on("data", (c: Buffer) => chunks.push(c));
+    enc.on("end", () => resolve(Buffer.concat(chunks)));
+    enc.on("error", reject);
+    for (const r of records) enc.write(r);
+    enc.end();
+  });
+}
+
+export type WrittenTable = { namespace: string[]; name: string; metadata: Record<string, unknown>; metadataLocation: string };
+
+export async function writeIcebergFiles(shared: Record<string, string>, root: string): Promise<WrittenTable[]> {
+  if (!shared.s3Endpoint) return [];
+  const bucket = shared.s3Bucket!;
+  const aws = new AwsClient({ accessKeyId: shared.s3AccessKeyId!, secretAccessKey: shared.s3SecretAccessKey!, service: "s3", region: shared.s3Region ?? "us-east-1" });
+  const put = async (url: string, body: Uint8Array | string) => {
+    const key = url.replace(`s3://${bucket}/`, "");
+    const res = await aws.fetch(`${shared.s3Endpoint}/${bucket}/${key}`, { method: "PUT", body });
+    if (!res.ok) throw new Error(`iceberg: could not write ${key}: ${res.status}`);
+    return typeof body === "string" ? body.length : body.byteLength;
+  };
+  const parquet = (rows: Array<[bigint, string | null, number]>) =>
+    new Uint8Array(
+      parquetWriteBuffer({
+        codec: "UNCOMPRESSED",
+        columnData: [
+          { name: "payment_id", data: rows.map((r) => r[0]), type: "INT64" },
+          { name: "method", data: rows.map((r) => r[1]), type: "STRING" },
+          { name: "cents", data: rows.map((r) => r[2]), type: "INT32" },
+        ] as never,
+      }),
+    );
+
+  async function table(name: string, files: Array<Array<[bigint, string | null, number]>>, withDeletes: boolean): Promise<WrittenTable> {
+    const location = `${root}/sales/${name}`;
+    const snapshotId = 8744736658442914487n;
+    const dataFiles = [];
+    for (const [i, rows] of files.entries()) {
+      const path = `${location}/data/0000${i}-data.parquet`;
+      const size = await put(path, parquet(rows));
+      dataFiles.push({ content: 0, file_path: path, file_format: "PARQUET", partition: {}, record_count: rows.length, file_size_in_bytes: size, split_offsets: null });
+    }
+    const entry = (df: object) => ({ status: 1, snapshot_id: 1, sequence_number: 1, file_sequence_number: 1, data_file: df });
+    const meta = { schema: JSON.stringify(PAYMENTS), "partition-spec": "[]", "partition-spec-id": "0", "format-version": "2" };
+    const manifests = [];
+    const dataManifest = `${location}/metadata/m0-data.avro`;
+    const dataBytes = await avroFile(MANIFEST_ENTRY, dataFiles.map(entry), { ...meta, content: "data" });
+    await put(dataManifest, dataBytes);
+    const totalRows = files.reduce((n, f) => n + f.length, 0);
+    const ml = (path: string, length: number, content: number, files: number, rows: number) => ({
+      manifest_path: path,
+      manifest_length: length,
+      partition_spec_id: 0,
+      content,
+      sequence_number: 1,
+      min_sequence_number: 1,
+      added_snapshot_id: 1,
+      added_files_count: files,
+      existing_files_count: 0,
+      deleted_files_count: 0,
+      added_rows_count: rows,
+      existing_rows_count: 0,
+      deleted_rows_count: 0,
+    });
+    manifests.push(ml(dataManifest, dataBytes.byteLength, 0, dataFiles.length, totalRows));
+    let deleteFiles = 0;
+    if (withDeletes) {
+      const delPath = `${location}/data/00009-deletes.parquet`;
+      const delBytes = new Uint8Array(parquetWriteBuffer({ codec: "UNCOMPRESSED", columnData: [{ name: "file_path", data: [dataFiles[0]!.file_path], type: "STRING" }, { name: "pos", data: [0n], type: "INT64" }] as never }));
+      const size = await put(delPath, delBytes);
+      const delManifest = `${location}/metadata/m1-deletes.avro`;
+      const bytes = await avroFile(MANIFEST_ENTRY, [entry({ content: 1, file_path: delPath, file_format: "PARQUET", partition: {}, record_count: 1, file_size_in_bytes: size, split_offsets: null })], { ...meta, content: "deletes" });
+      await put(delManifest, bytes);
+      manifests.push(ml(delManifest, bytes.byteLength, 1, 1, 1));
+      deleteFiles = 1;
+    }
+    const manifestList = `${location}/metadata/snap-${snapshotId}.avro`;
+    await put(manifestList, await avroFile(MANIFEST_FILE, manifests, { "snapshot-id": String(snapshotId), "format-version": "2" }));
+    const metadata = tableMetadata(location, [PAYMENTS], 0, {
+      snapshot: { id: snapshotId, manifestList, summary: { "total-records": String(totalRows), "total-data-files": String(dataFiles.length), "total-delete-files": String(deleteFiles), "total-files-size": String(dataFiles.reduce((n, f) => n + f.file_size_in_bytes, 0)) } },
+    });
+    const metadataLocation = `${location}/metadata/00001.metadata.json`;
+    await put(metadataLocation, JSON.stringify(metadata, (_k, v) => (typeof v === "bigint" ? `__int64:${v}` : v)).replace(/"__int64:(-?\d+)"/g, "$1"));
+    return { namespace: ["sales"], name, metadata, metadataLocation };
+  }
+
+  return [
+    await table("payments", [
+      [
+        [1n, "card", 1250],
+        [2n, "cash", 399],
+        [3n, null, 0],
+      ],
+      [
+        [4n, "card", 10001],
+        [5n, "transfer", 2147483647],
+      ],
+    ], false),
+    await table("refunds", [[[10n, "card", -500], [11n, "card", -20]]], true),
+  ];
+}
