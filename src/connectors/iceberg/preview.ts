@@ -150,6 +150,8 @@ export async function previewIceberg(
     rowCount: Math.min(rows.length, limit),
     truncated: truncated || rows.length > limit,
     elapsedMs: Date.now() - started,
+    requests: storage.requests,
+    bytesRead: storage.bytesRead,
   };
   if (warnings.length) result.warnings = warnings;
   return result;
