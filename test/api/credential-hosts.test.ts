@@ -33,8 +33,13 @@ const ENGINES: Record<string, () => Engine> = {
     type: "postgres",
     credential: pgCredential(),
     config: () => ({ ...pgBase(), transport: "websocket", webSocketProxy: s.wsProxyUrl }),
-    // The proxy itself, and the database host dialled by our (approved) proxy.
-    attacks: [{ webSocketProxy: s.recorderWsUrl }, { host: s.recorderHost, port: Number(s.recorderPort) }],
+    // The proxy itself (also spelled as one hex number, as the URL parser reads it), and the database
+    // host dialled by our (approved) proxy.
+    attacks: [
+      { webSocketProxy: s.recorderWsUrl },
+      { webSocketProxy: `ws://0x7f000002:${s.recorderPort}` },
+      { host: s.recorderHost, port: Number(s.recorderPort) },
+    ],
     reveals: [s.pgPassword!],
     sqlOp: true,
   }),
@@ -101,7 +106,17 @@ function operations(e: Engine, id: string) {
     ["preview", `/api/connections/${id}/preview?table=t&schema=s`],
   ];
   if (e.type === "s3") ops.push(["files", `/api/connections/${id}/files`], ["cloud-schema", `/api/connections/${id}/cloud-schema?path=a.csv`]);
-  else ops.push(["tables", `/api/connections/${id}/tables`], ["columns", `/api/connections/${id}/columns?schema=s&table=t`], ["schemas", `/api/connections/${id}/schemas`]);
+  else {
+    ops.push(
+      ["tables", `/api/connections/${id}/tables`],
+      ["tables by query", `/api/connections/tables?connectionId=${id}`],
+      ["columns", `/api/connections/${id}/columns?schema=s&table=t`],
+      ["columns by query", `/api/connections/columns?connectionId=${id}&schema=s&table=t`],
+      ["schemas", `/api/connections/${id}/schemas`],
+      ["catalogs", `/api/connections/${id}/catalogs`],
+    );
+  }
+  if (e.type === "databricks") ops.push(["discover", "/api/connections/databricks/discover", { connectionId: id }]);
   if (e.sqlOp) ops.push(["test-query", "/api/connections/test-query", { connectionId: id, sql: "SELECT 1" }]);
   return ops;
 }
