@@ -6,7 +6,7 @@
 // package, so it is served by this Worker and never fetched from a CDN. Generated, not committed.
 import { build } from "esbuild";
 import { copyFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
+import { builtinModules, createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -31,6 +31,22 @@ await build({
   sourcemap: true,
   logLevel: "warning",
   plugins: [
+    {
+      // node-postgres (CommonJS) requires Node's modules by their bare names ("events", "crypto"). With
+      // nodejs_compat the runtime provides them as node:* ES modules; a require() of an external would
+      // stay a runtime require (which Workers lack), so each becomes a small module importing node:*.
+      name: "node-builtins",
+      setup(b) {
+        const names = new Set(builtinModules.filter((m) => !m.startsWith("_")));
+        b.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+          const name = args.path.replace(/^node:/, "");
+          if (!names.has(name) || args.namespace === "node-builtin") return undefined; // see the next resolver
+          return args.kind === "require-call" ? { path: name, namespace: "node-builtin" } : { path: `node:${name}`, external: true };
+        });
+        b.onResolve({ filter: /.*/, namespace: "node-builtin" }, (args) => ({ path: args.path, external: true }));
+        b.onLoad({ filter: /.*/, namespace: "node-builtin" }, (args) => ({ contents: `export * from "node:${args.path}";`, loader: "js" }));
+      },
+    },
     {
       name: "zod-trim",
       setup(b) {

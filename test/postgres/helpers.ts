@@ -8,7 +8,7 @@ import type { ConnectorContext, ConnectorSession, Limits, RowSet } from "../../s
 // the counters of the WebSocket proxy and the Neon HTTP contract server (per test path).
 
 export const servers = inject("servers");
-export const MODES = ["websocket", "http"] as const;
+export const MODES = ["websocket", "http", "tcp"] as const;
 export type Mode = (typeof MODES)[number];
 
 export const owner = () => ({ user: servers.pgUser!, password: servers.pgPassword! });
@@ -21,7 +21,9 @@ export function configFor(mode: Mode, tag: string, extra: Partial<PostgresConfig
   const base =
     mode === "websocket"
       ? { transport: "websocket", webSocketProxy: `${servers.wsProxyUrl}/t/${tag}` }
-      : { transport: "auto", httpEndpoint: `${servers.neonHttpOrigin}/t/${tag}/sql` };
+      : mode === "http"
+        ? { transport: "auto", httpEndpoint: `${servers.neonHttpOrigin}/t/${tag}/sql` }
+        : { transport: "auto" }; // tcp: direct here; openSession puts the tag's counting TCP proxy in between
   return postgresConnector.config.parse({
     host: servers.pgHost,
     port: Number(servers.pgPort),
@@ -46,8 +48,9 @@ export async function openSession(
 ): Promise<{ session: ConnectorSession; tag: string }> {
   const tag = opts.tag ?? newTag();
   const creds = opts.creds ?? owner();
+  const viaProxy = mode === "tcp" && opts.config?.port === undefined ? { port: await tcpProxyPort(tag) } : {};
   const session = await postgresConnector.open(
-    configFor(mode, tag, opts.config),
+    configFor(mode, tag, { ...viaProxy, ...opts.config }),
     { method: "password", identity: { user: creds.user }, secrets: { password: creds.password } },
     opts.ctx ?? makeCtx(),
   );
@@ -67,10 +70,22 @@ export async function withSession<T>(
   }
 }
 
+/** The port of the counting TCP proxy for a tag (opened on first use), in front of `target` (default: PostgreSQL). */
+export async function tcpProxyPort(tag: string, target?: string): Promise<number> {
+  const q = new URLSearchParams({ tag, ...(target ? { target } : {}) });
+  const res = await fetch(`${servers.tcpProxyControl}/open?${q}`, { method: "POST" });
+  if (!res.ok) throw new Error(`tcp proxy: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { port: number }).port;
+}
+
 export type Counters = { requests: number; turns: number; connections: number; bytes: number };
 
-/** Round trips seen by the server side for a tag: HTTP requests, or WebSocket turns (client spoke after the server). */
+/** Round trips seen by the server side for a tag: HTTP requests, or WebSocket/TCP turns (client spoke after the server). */
 export async function counters(mode: Mode, tag: string): Promise<Counters> {
+  if (mode === "tcp") {
+    const s = (await (await fetch(`${servers.tcpProxyControl}/stats?tag=${tag}`)).json()) as Record<string, number>;
+    return { requests: 0, turns: s.turns!, connections: s.connections!, bytes: s.bytesFromClient! + s.bytesFromServer! };
+  }
   if (mode === "websocket") {
     const s = (await (await fetch(`${servers.wsProxyStatsUrl}?key=/t/${tag}`)).json()) as Record<string, number>;
     return { requests: 0, turns: s.turns!, connections: s.connections!, bytes: s.bytesFromClient! + s.bytesFromServer! };

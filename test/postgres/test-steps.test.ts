@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { TestResult } from "../../src/connectors/types";
-import { MODES, outsider, owner, reader, servers, withSession, type Mode } from "./helpers";
+import { counters, MODES, newTag, outsider, owner, reader, servers, withSession, type Mode } from "./helpers";
 
 const statuses = (r: TestResult) => r.steps.map((s) => `${s.name}:${s.status}`);
 const noSecret = (r: TestResult, secret: string) => {
@@ -64,7 +64,7 @@ describe.each(MODES)("postgres connection test steps over %s", (mode: Mode) => {
   });
 
   it("fails connect for a host name that does not resolve", async () => {
-    const config = mode === "websocket" ? { host: "no-such-host.invalid" } : { httpEndpoint: "http://no-such-host.invalid/sql" };
+    const config = mode !== "http" ? { host: "no-such-host.invalid", port: 5432 } : { httpEndpoint: "http://no-such-host.invalid/sql" };
     const r = await withSession(mode, (s) => s.test(), { config });
     expect(statuses(r)).toEqual(["connect:failed", "authenticate:skipped", "authorize:skipped", "sample:skipped"]);
     expect(r.steps[0]!.code).toBe("unreachable");
@@ -73,17 +73,26 @@ describe.each(MODES)("postgres connection test steps over %s", (mode: Mode) => {
 
   it("fails connect with a clear message when an unencrypted endpoint is used with sslMode require", async () => {
     const r = await withSession(mode, (s) => s.test(), { config: { sslMode: "require" } });
-    expect(statuses(r)[0]).toBe("connect:failed");
-    expect(r.steps[0]!.code).toBe("invalid_request");
-    expect(r.steps[0]!.message).toMatch(/sslMode "require" needs an encrypted endpoint/);
+    expect(statuses(r)).toEqual(["connect:failed", "authenticate:skipped", "authorize:skipped", "sample:skipped"]);
+    if (mode === "tcp") {
+      // The embedded PostgreSQL has no TLS: it answers the SSLRequest with N, and nothing falls back.
+      expect(r.steps[0]!.code).toBe("unreachable");
+      expect(r.steps[0]!.message).toMatch(/did not accept TLS \(sslMode "require"\); there is no fallback to an unencrypted connection/);
+    } else {
+      expect(r.steps[0]!.code).toBe("invalid_request");
+      expect(r.steps[0]!.message).toMatch(/sslMode "require" needs an encrypted endpoint/);
+    }
   });
 
   it("fails connect when the egress guard refuses the host", async () => {
     const { createConnectorContext, clampLimits } = await import("../../src/connectors/context");
     const ctx = createConnectorContext({ allowPrivateNetwork: false, timeoutMs: 5000, limits: clampLimits({}) });
-    const r = await withSession(mode, (s) => s.test(), { ctx });
+    const tag = newTag();
+    const r = await withSession(mode, (s) => s.test(), { ctx, tag });
     expect(statuses(r)[0]).toBe("connect:failed");
     expect(r.steps[0]!.code).toBe("host_not_allowed");
+    // Refused before anything was opened: the proxy in front of the server saw no connection.
+    expect((await counters(mode, tag)).connections).toBe(0);
     void servers;
   });
 });

@@ -8,6 +8,7 @@ const STARTERS: Array<[string, () => Promise<{ start: Starter }>]> = [
   ["snowflake", () => import("./snowflake")],
   ["databricks", () => import("./databricks")],
   ["wsProxy", () => import("./ws-proxy")],
+  ["tcpProxy", () => import("./tcp-proxy")],
   ["neonHttp", () => import("./neon-http")],
   ["jwks", () => import("./jwks")],
   ["httpFixture", () => import("./http-fixture")],

@@ -7,8 +7,9 @@ export const postgresConfig = z.strictObject({
   database: identifier,
   schema: identifier.optional().describe("Default schema for introspection"),
   sslMode: z.enum(["disable", "require", "verify-full"]).default("require"),
-  // Neon hosts are reached over Neon's HTTP endpoint; any other Postgres through a WebSocket proxy.
-  transport: z.enum(["auto", "http", "websocket"]).default("auto"),
+  // auto: Neon's HTTP endpoint for Neon hosts (or httpEndpoint), the WebSocket proxy when one is set,
+  // otherwise a TCP socket the Worker opens to the server itself.
+  transport: z.enum(["auto", "http", "websocket", "tcp"]).default("auto"),
   webSocketProxy: originUrl(["ws", "wss"]).optional().describe("WebSocket-to-TCP proxy in front of the server"),
   httpEndpoint: originUrl(["http", "https"])
     .optional()

@@ -10,6 +10,7 @@ import * as catalog from "./introspect";
 import { buildRowSet, resolveTypes } from "./rowset";
 import { runTest } from "./test-steps";
 import { resolveTransport, type PgTarget, type PgTransport, type ResolvedTransport } from "./transport";
+import { openTcpTransport } from "./tcp-transport";
 import { openWebSocketTransport } from "./ws-transport";
 
 // One session per API call: transports are opened lazily (one per database touched) and closed in close().
@@ -38,7 +39,12 @@ export function openSession(
     if (!t) {
       const target: PgTarget = { host: config.host, port: config.port, database, user, password };
       const r = resolved;
-      t = r.kind === "http" ? Promise.resolve(openHttpTransport(r.endpoint, target, ctx)) : openWebSocketTransport(r.proxy, target, ctx);
+      t =
+        r.kind === "http"
+          ? Promise.resolve(openHttpTransport(r.endpoint, target, ctx))
+          : r.kind === "websocket"
+            ? openWebSocketTransport(r.proxy, target, ctx)
+            : openTcpTransport(target, r.sslMode, ctx);
       transports.set(database, t);
       t.catch(() => transports.delete(database));
     }

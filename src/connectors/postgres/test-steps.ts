@@ -1,6 +1,6 @@
 import { ConnectorError } from "../errors";
 import type { TestResult, TestStep, TestStepName } from "../types";
-import type { PgTransport } from "./transport";
+import type { AuthMethod, PgTransport } from "./transport";
 
 // The connection test: connect, authenticate, authorize, sample. Reports, never throws.
 
@@ -9,13 +9,20 @@ export type TestTarget = {
   database: string;
   schema: string;
   timeoutMs: number;
-  open: () => Promise<PgTransport>; // connects and authenticates (WebSocket) or returns the HTTP transport
+  open: () => Promise<PgTransport>; // connects and authenticates (TCP, WebSocket) or returns the HTTP transport
 };
 
 // One read-only round trip answers authorize (USAGE on the default schema) and sample (a row read).
 const PROBE = `SELECT current_database()::text, current_user::text,
   (SELECT has_schema_privilege(n.oid, 'USAGE')::text FROM pg_namespace n WHERE n.nspname::text = $1::text),
   current_setting('server_version')`;
+
+const AUTH_METHOD: Record<AuthMethod, string> = {
+  "scram-sha-256": "with SCRAM-SHA-256",
+  md5: "with MD5, a weak method (the stored hash is enough to log in): switch the role to scram-sha-256",
+  cleartext: "with a cleartext password over TLS",
+  trust: "without a password (the server trusts this address)",
+};
 
 export async function runTest(t: TestTarget): Promise<TestResult> {
   const steps: TestStep[] = [];
@@ -62,6 +69,9 @@ export async function runTest(t: TestTarget): Promise<TestResult> {
   if (http) {
     step("connect", "passed", probeMs, "Reached the SQL-over-HTTP endpoint");
     step("authenticate", "passed", 0, `Authenticated as ${t.user} (same request)`);
+  } else if (transport.kind === "tcp") {
+    step("connect", "passed", openedMs, transport.encrypted ? "Reached the server over TCP with TLS" : "Reached the server over TCP without TLS (sslMode disable)");
+    step("authenticate", "passed", 0, `Authenticated as ${t.user} ${AUTH_METHOD[transport.authMethod ?? "trust"]} (during connect)`);
   } else {
     step("connect", "passed", openedMs, "Reached the server through the WebSocket proxy");
     step("authenticate", "passed", 0, `Authenticated as ${t.user} (during connect)`);

@@ -1,7 +1,7 @@
 import { ConnectorError } from "../errors";
 import type { PostgresConfig } from "./config";
 
-// The two ways a Worker reaches PostgreSQL, behind one small interface. Both return values as
+// The three ways a Worker reaches PostgreSQL, behind one small interface. All return values as
 // PostgreSQL text with each column's type OID; decoding happens once, in pg-types.ts.
 
 export type PgField = { name: string; dataTypeID: number };
@@ -19,17 +19,29 @@ export type QueryOptions = {
   timeoutMs: number;
   // Send the database's own types along when that costs no extra round trip (HTTP batch).
   withTypes?: boolean;
+  // A statement run inside the same read-only transaction just before `sql`; its error aborts the
+  // transaction, so `sql` never runs. Sent in the same batch or frame as the statement.
+  preflight?: { sql: string; params: unknown[] };
 };
 
+export type TransportKind = "http" | "websocket" | "tcp";
+// How the server checked the password (tcp: seen by the driver; others: not known).
+export type AuthMethod = "scram-sha-256" | "md5" | "cleartext" | "trust";
+
 export interface PgTransport {
-  readonly kind: "http" | "websocket";
+  readonly kind: TransportKind;
+  readonly authMethod?: AuthMethod;
+  readonly encrypted?: boolean;
   query(sql: string, params: unknown[], opts: QueryOptions): Promise<PgResult>;
   close(): Promise<void>;
 }
 
 export type PgTarget = { host: string; port: number; database: string; user: string; password: string };
 
-export type ResolvedTransport = { kind: "http"; endpoint: URL } | { kind: "websocket"; proxy: URL };
+export type ResolvedTransport =
+  | { kind: "http"; endpoint: URL }
+  | { kind: "websocket"; proxy: URL }
+  | { kind: "tcp"; sslMode: PostgresConfig["sslMode"] };
 
 export const isNeonHost = (host: string) => /(^|\.)neon\.tech$/i.test(host);
 
@@ -38,15 +50,23 @@ export function neonHttpEndpoint(host: string): string {
   return `https://${isNeonHost(host) ? host.replace(/^[^.]+\./, "api.") : host}/sql`;
 }
 
+/** The transport a config names, `auto` resolved: http, then websocket (a proxy is set), then tcp. */
+export function transportKind(config: PostgresConfig): TransportKind {
+  if (config.transport !== "auto") return config.transport;
+  if (config.httpEndpoint || isNeonHost(config.host)) return "http";
+  return config.webSocketProxy ? "websocket" : "tcp";
+}
+
 /**
  * Chooses the transport. `auto`: HTTP for Neon hosts (*.neon.tech) and whenever httpEndpoint is set,
- * otherwise the WebSocket proxy. Unencrypted endpoints (http:, ws:) need sslMode "disable".
+ * the WebSocket proxy when webSocketProxy is set, otherwise a direct TCP socket. Unencrypted
+ * endpoints (http:, ws:) need sslMode "disable"; over tcp, sslMode decides the TLS upgrade.
  */
 export function resolveTransport(config: PostgresConfig): ResolvedTransport {
-  const useHttp =
-    config.transport === "http" || (config.transport === "auto" && (!!config.httpEndpoint || isNeonHost(config.host)));
+  const kind = transportKind(config);
+  if (kind === "tcp") return { kind: "tcp", sslMode: config.sslMode };
   let resolved: ResolvedTransport;
-  if (useHttp) {
+  if (kind === "http") {
     resolved = { kind: "http", endpoint: new URL(config.httpEndpoint ?? neonHttpEndpoint(config.host)) };
   } else {
     // Neon's own WebSocket endpoint is the host itself at /v2 (as the Neon driver's default).
@@ -54,7 +74,7 @@ export function resolveTransport(config: PostgresConfig): ResolvedTransport {
     if (!proxy) {
       throw new ConnectorError(
         "invalid_request",
-        `${config.host} is not a Neon host, so it is reached through a WebSocket-to-TCP proxy: set webSocketProxy (or httpEndpoint for a SQL-over-HTTP endpoint)`,
+        `transport "websocket" needs webSocketProxy for ${config.host}, which is not a Neon host (or use transport "tcp" to reach it directly)`,
       );
     }
     resolved = { kind: "websocket", proxy: new URL(proxy) };
@@ -80,11 +100,9 @@ export function transportHosts(config: PostgresConfig): string[] {
       // rejected by the config schema already
     }
   };
-  if (config.transport === "http" || (config.transport === "auto" && (config.httpEndpoint || isNeonHost(config.host)))) {
-    add(config.httpEndpoint ?? neonHttpEndpoint(config.host));
-  } else {
-    add(config.webSocketProxy);
-  }
+  const kind = transportKind(config);
+  if (kind === "http") add(config.httpEndpoint ?? neonHttpEndpoint(config.host));
+  else if (kind === "websocket") add(config.webSocketProxy);
   // (A Neon host reached over WebSocket without a proxy uses the host itself: already listed.)
   return [...hosts];
 }
