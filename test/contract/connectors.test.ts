@@ -9,6 +9,9 @@ const s = inject("servers");
 
 type Fixture = {
   config: () => Record<string, unknown>;
+  // Further configs the whole contract runs with again (Postgres: each transport).
+  variants?: Record<string, () => Record<string, unknown>>;
+  configLabel?: string; // what `config` is, when there are variants
   method: string;
   identity: () => Record<string, string>;
   secrets: () => Record<string, string>;
@@ -21,7 +24,12 @@ const scope = (label: string) => `contract-${label}-${Date.now().toString(36)}`;
 
 const FIXTURES: Record<string, Fixture> = {
   postgres: {
-    config: () => ({ host: s.pgHost, port: Number(s.pgPort), database: s.pgDatabase, sslMode: "disable", transport: "websocket", webSocketProxy: s.wsProxyUrl }),
+    config: () => ({ host: s.pgHost, port: Number(s.pgPort), database: s.pgDatabase, sslMode: "disable" }),
+    configLabel: "tcp, chosen by auto",
+    variants: {
+      websocket: () => ({ host: s.pgHost, port: Number(s.pgPort), database: s.pgDatabase, sslMode: "disable", transport: "websocket", webSocketProxy: s.wsProxyUrl }),
+      http: () => ({ host: s.pgHost, port: Number(s.pgPort), database: s.pgDatabase, sslMode: "disable", httpEndpoint: `${s.neonHttpOrigin}/t/contract/sql` }),
+    },
     method: "password",
     identity: () => ({ user: s.pgUser! }),
     secrets: () => ({ password: s.pgPassword! }),
@@ -73,12 +81,12 @@ const FIXTURES: Record<string, Fixture> = {
   },
 };
 
-async function connect(type: string, secrets: Record<string, string>) {
+async function connectWith(type: string, secrets: Record<string, string>, config: () => Record<string, unknown>) {
   const f = FIXTURES[type]!;
   const { token } = await newWorkspace("write");
   const cred = await api("/api/credentials", { method: "POST", token, body: { name: "c", type, method: f.method, identity: f.identity(), secrets } });
   expect(cred.status).toBe(201);
-  const conn = await api("/api/connections", { method: "POST", token, body: { name: "c", type, config: f.config(), credentialId: cred.json.id } });
+  const conn = await api("/api/connections", { method: "POST", token, body: { name: "c", type, config: config(), credentialId: cred.json.id } });
   expect(conn.status).toBe(201);
   return { token, id: conn.json.id as string };
 }
@@ -98,9 +106,14 @@ it("has a contract fixture for every registered connector", () => {
   expect(allConnectors().map((c) => c.type).sort()).toEqual(Object.keys(FIXTURES).sort());
 });
 
-for (const def of allConnectors()) {
-  describe(`${def.type} connector contract`, () => {
-    const f = FIXTURES[def.type]!;
+const runs = allConnectors().flatMap((def) => {
+  const f = FIXTURES[def.type]!;
+  return [[f.configLabel ?? "", f.config] as const, ...Object.entries(f.variants ?? {})].map(([variant, config]) => ({ def, f, variant, config }));
+});
+
+for (const { def, f, variant, config } of runs) {
+  describe(`${def.type} connector contract${variant ? ` (${variant})` : ""}`, () => {
+    const connect = (type: string, secrets: Record<string, string>) => connectWith(type, secrets, config);
 
     it("passes its connection test with good secrets", async () => {
       const { token, id } = await connect(def.type, f.secrets());
