@@ -9,6 +9,7 @@ const STARTERS: Array<[string, () => Promise<{ start: Starter }>]> = [
   ["databricks", () => import("./databricks")],
   ["wsProxy", () => import("./ws-proxy")],
   ["tcpProxy", () => import("./tcp-proxy")],
+  ["pgFake", () => import("./pg-fake")],
   ["neonHttp", () => import("./neon-http")],
   ["jwks", () => import("./jwks")],
   ["httpFixture", () => import("./http-fixture")],

@@ -93,6 +93,7 @@ export type ClusterOptions = {
   port: number;
   superUser: string;
   superPassword: string;
+  auth?: "scram-sha-256" | "md5"; // pg_hba.conf's method (initdb --auth); default scram-sha-256
   initdbFlags?: string[];
   postgresFlags?: string[];
   onLog?: (line: string) => void;
@@ -112,7 +113,7 @@ export async function initCluster(o: ClusterOptions): Promise<void> {
     chownSync(pwfile, owner.uid, owner.gid);
   }
   try {
-    const args = [`--pgdata=${o.dataDir}`, "--auth=scram-sha-256", `--username=${o.superUser}`, `--pwfile=${pwfile}`, ...(o.initdbFlags ?? [])];
+    const args = [`--pgdata=${o.dataDir}`, `--auth=${o.auth ?? "scram-sha-256"}`, `--username=${o.superUser}`, `--pwfile=${pwfile}`, ...(o.initdbFlags ?? [])];
     await run(spawn(join(bin, "initdb"), args, { ...owner, env: { ...process.env, LC_MESSAGES: "C" } }), "initdb", o.onLog);
   } finally {
     rmSync(pwfile, { force: true });

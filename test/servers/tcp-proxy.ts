@@ -6,8 +6,9 @@ import type { Started } from "./index";
 // inside the Worker: connections and round trips ("turns": the times the client spoke after the
 // server had answered, or first). Each tag gets its own listening port, opened on demand:
 //   POST /open?tag=<id>[&target=<host:port>]  -> {"port": P}   (target: PostgreSQL by default)
-//   GET  /stats?tag=<id>                       -> counters
-export type TcpProxyStats = { connections: number; turns: number; bytesFromClient: number; bytesFromServer: number };
+//   GET  /stats?tag=<id>                       -> counters (open: connections not yet closed)
+export type TcpProxyStats = { connections: number; open: number; turns: number; bytesFromClient: number; bytesFromServer: number };
+const empty = (): TcpProxyStats => ({ connections: 0, open: 0, turns: 0, bytesFromClient: 0, bytesFromServer: 0 });
 
 export async function start(shared: Record<string, string>): Promise<Started> {
   const defaultTarget = `${shared.pgHost ?? "127.0.0.1"}:${shared.pgPort ?? "5432"}`;
@@ -21,9 +22,11 @@ export async function start(shared: Record<string, string>): Promise<Started> {
     const host = target.slice(0, cut);
     const port = Number(target.slice(cut + 1));
     if (host !== "127.0.0.1" && host !== "localhost") throw new Error("loopback targets only");
-    const stats: TcpProxyStats = { connections: 0, turns: 0, bytesFromClient: 0, bytesFromServer: 0 };
+    const stats = empty();
     const server = createServer((client) => {
       stats.connections++;
+      stats.open++;
+      client.once("close", () => stats.open--);
       let last: "client" | "server" = "server";
       const upstream = connect({ host, port });
       for (const s of [client, upstream]) {
@@ -70,7 +73,7 @@ export async function start(shared: Record<string, string>): Promise<Started> {
       return;
     }
     if (req.method === "GET" && url.pathname === "/stats" && tag) {
-      return reply(200, listeners.get(tag)?.stats ?? { connections: 0, turns: 0, bytesFromClient: 0, bytesFromServer: 0 });
+      return reply(200, listeners.get(tag)?.stats ?? empty());
     }
     reply(404, { error: "not found" });
   });

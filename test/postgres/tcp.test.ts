@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { ConnectorError } from "../../src/connectors/errors";
+import { postgresConnector } from "../../src/connectors/postgres/index";
+import { resolveTransport } from "../../src/connectors/postgres/transport";
+import { counters, makeCtx, newTag, servers, withSession } from "./helpers";
+
+// What only the tcp transport does: the choice of `auto`, the authentication methods it reports, the
+// refusal to send a cleartext password without TLS, a result cut off by the server, and the deadline
+// closing the socket. (Everything else runs over tcp in the shared suites: operations, test steps,
+// read-only layers, types, round trips, the connector contract.)
+
+const statuses = (steps: Array<{ name: string; status: string }>) => steps.map((s) => `${s.name}:${s.status}`);
+const fakeStats = async (name: string) =>
+  (await (await fetch(`${servers.pgFakeStats}?name=${name}`)).json()) as { connections: number; messages: string[]; passwords: number };
+const parse = (c: Record<string, unknown>) => postgresConnector.config.parse({ database: "d", ...c });
+
+describe("transport auto", () => {
+  it("picks http for Neon hosts and httpEndpoint, websocket for a proxy, tcp otherwise", () => {
+    expect(resolveTransport(parse({ host: "ep-x-123.us-east-2.aws.neon.tech" })).kind).toBe("http");
+    expect(resolveTransport(parse({ host: "db.example.com", httpEndpoint: "https://sql.example.com/sql" })).kind).toBe("http");
+    expect(resolveTransport(parse({ host: "db.example.com", webSocketProxy: "wss://proxy.example.com" })).kind).toBe("websocket");
+    expect(resolveTransport(parse({ host: "db.example.com" }))).toEqual({ kind: "tcp", sslMode: "require" });
+    expect(resolveTransport(parse({ host: "db.example.com", transport: "tcp", sslMode: "verify-full" }))).toEqual({ kind: "tcp", sslMode: "verify-full" });
+    // An explicit transport wins over what auto would pick.
+    expect(resolveTransport(parse({ host: "ep-x-123.us-east-2.aws.neon.tech", transport: "tcp" })).kind).toBe("tcp");
+    expect(() => resolveTransport(parse({ host: "db.example.com", transport: "websocket" }))).toThrow(/needs webSocketProxy/);
+  });
+
+  it("names only the database host for the egress check over tcp", () => {
+    expect(postgresConnector.hosts(parse({ host: "db.example.com", port: 6543 }))).toEqual(["db.example.com"]);
+  });
+});
+
+describe("authentication over tcp", () => {
+  it("reports SCRAM-SHA-256 for a SCRAM role", async () => {
+    const r = await withSession("tcp", (s) => s.test());
+    expect(r.ok).toBe(true);
+    expect(r.steps[1]!.message).toMatch(/with SCRAM-SHA-256/);
+    expect(r.serverVersion).toMatch(/^18/);
+  });
+
+  it("authenticates an MD5 role and reports MD5 as a weak method", async () => {
+    const r = await withSession("tcp", (s) => s.test(), { creds: { user: servers.pgMd5User!, password: servers.pgMd5Password! } });
+    expect(r.ok).toBe(true);
+    expect(r.steps[1]).toMatchObject({ name: "authenticate", status: "passed" });
+    expect(r.steps[1]!.message).toMatch(/with MD5, a weak method/);
+  });
+
+  it("fails authenticate on a wrong MD5 password", async () => {
+    const r = await withSession("tcp", (s) => s.test(), { creds: { user: servers.pgMd5User!, password: "not-the-md5-password" } });
+    expect(statuses(r.steps)).toEqual(["connect:passed", "authenticate:failed", "authorize:skipped", "sample:skipped"]);
+  });
+
+  it("does not send the password to a server that asks for it in cleartext without TLS", async () => {
+    const password = "Never-Sent-In-Clear-77";
+    const before = await fakeStats("cleartext");
+    const r = await withSession("tcp", (s) => s.test(), {
+      config: { port: Number(servers.pgFake_cleartext), sslMode: "disable" },
+      creds: { user: "someone", password },
+    });
+    expect(statuses(r.steps)).toEqual(["connect:passed", "authenticate:failed", "authorize:skipped", "sample:skipped"]);
+    expect(r.steps[1]).toMatchObject({ code: "auth_failed" });
+    expect(r.steps[1]!.message).toMatch(/asked for the password in cleartext over an unencrypted connection, so it was not sent/);
+    expect(JSON.stringify(r)).not.toContain(password);
+    const after = await fakeStats("cleartext");
+    expect(after.connections).toBe(before.connections + 1);
+    // The server received nothing after its request: no PasswordMessage.
+    expect(after.passwords).toBe(0);
+    expect(after.messages.length).toBe(before.messages.length);
+  });
+
+  it("refuses a server that does not accept TLS under sslMode require, without falling back", async () => {
+    const before = await fakeStats("cleartext");
+    const r = await withSession("tcp", (s) => s.test(), {
+      config: { port: Number(servers.pgFake_cleartext), sslMode: "require" },
+      creds: { user: "someone", password: "Not-Sent-Either-88" },
+    });
+    expect(statuses(r.steps)).toEqual(["connect:failed", "authenticate:skipped", "authorize:skipped", "sample:skipped"]);
+    expect(r.steps[0]!.message).toMatch(/did not accept TLS \(sslMode "require"\)/);
+    const after = await fakeStats("cleartext");
+    expect(after.messages.length).toBe(before.messages.length); // no startup message went out in the clear
+  });
+});
+
+describe("failures over tcp", () => {
+  it("fails a statement whose result the server cuts off, without partial rows", async () => {
+    const err = await withSession(
+      "tcp",
+      (s) => s.query!({ sql: "SELECT a, b FROM t", maxRows: 10, timeoutMs: 5000 }).then(
+        (rs) => rs,
+        (e: unknown) => e,
+      ),
+      { config: { port: Number(servers.pgFake_midresult) }, creds: { user: "u", password: "p" } },
+    );
+    expect(err).toBeInstanceOf(ConnectorError);
+    expect((err as ConnectorError).code).toBe("unreachable");
+    expect((err as ConnectorError).message).toMatch(/Could not reach 127\.0\.0\.1:\d+/);
+  });
+
+  it("closes the socket at the deadline", async () => {
+    const tag = newTag();
+    const started = Date.now();
+    const err = await withSession(
+      "tcp",
+      (s) => s.query!({ sql: "SELECT pg_sleep(20)::text", maxRows: 1, timeoutMs: 20000 }).catch((e: unknown) => e),
+      { tag, ctx: makeCtx({ timeoutMs: 1500 }) },
+    );
+    expect((err as ConnectorError).code).toBe("timeout");
+    expect(Date.now() - started).toBeLessThan(5000);
+    // The connection is gone at the proxy in front of the server (closed by us, not by the server).
+    for (let i = 0; i < 50 && (await counters("tcp", tag)).connections === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    let open = 1;
+    for (let i = 0; i < 50 && open > 0; i++) {
+      open = ((await (await fetch(`${servers.tcpProxyControl}/stats?tag=${tag}`)).json()) as { open: number }).open;
+      if (open > 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(open).toBe(0);
+  });
+});
