@@ -1,9 +1,14 @@
-import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { testCertificates } from "./test/servers/tls-ca";
 
 // Tests run inside workerd with a real local D1 (migrations applied in test/setup.ts). The servers a
 // test talks to (PostgreSQL, proxies, S3, contract servers) start once in test/global-setup.ts.
-export default defineConfig({
+export default defineConfig(async () => {
+  // Before Miniflare loads: it reads NODE_EXTRA_CA_CERTS once and has workerd trust those certificates,
+  // so the Worker's TLS sockets accept the embedded PostgreSQL's test certificate.
+  process.env.NODE_EXTRA_CA_CERTS = testCertificates().caFile;
+  const { cloudflareTest, readD1Migrations } = await import("@cloudflare/vitest-plugin");
+  return {
   plugins: [
     cloudflareTest(async () => ({
       main: "./src/index.ts",
@@ -33,4 +38,5 @@ export default defineConfig({
     testTimeout: 30000,
     hookTimeout: 120000,
   },
+};
 });

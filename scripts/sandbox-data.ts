@@ -46,9 +46,8 @@ export function sandboxBodies(s3: S3Keys) {
         host: "127.0.0.1",
         port: SANDBOX.pgPort,
         database: SANDBOX.pgDatabase,
+        // Loopback only, so no TLS; `auto` reaches a plain PostgreSQL host over TCP (no proxy).
         sslMode: "disable",
-        transport: "websocket",
-        webSocketProxy: a.wsProxyUrl,
       },
     },
     s3Credential: {

@@ -82,6 +82,31 @@ describe("authentication over tcp", () => {
   });
 });
 
+describe("TLS over tcp", () => {
+  // The embedded PostgreSQL serves a certificate from the tests' own CA, which workerd trusts
+  // (vitest.config.ts): the Worker's TLS socket checks the chain and the host name like any other.
+  it.each(["require", "verify-full"] as const)("connects with sslMode %s and runs everything encrypted", async (sslMode) => {
+    const tag = newTag();
+    const r = await withSession("tcp", async (s) => {
+      const test = await s.test();
+      const ssl = await s.query!({ sql: "SELECT ssl::text, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()", maxRows: 1, timeoutMs: 5000 });
+      return { test, ssl: ssl.rows[0] };
+    }, { tag, config: { sslMode } });
+    expect(r.test.ok, JSON.stringify(r.test.steps)).toBe(true);
+    expect(r.test.steps[0]!.message).toBe("Reached the server over TCP with TLS");
+    expect(r.ssl).toEqual(["true", expect.stringMatching(/^TLSv1\.[23]$/)]);
+    // Over TLS the bytes at the proxy are not the protocol in the clear: the startup message's user is not readable.
+    expect((await counters("tcp", tag)).bytes).toBeGreaterThan(0);
+  });
+
+  it("fails connect when the certificate does not name the host (verify-full and require alike)", async () => {
+    // "127.0.0.2" reaches the same server (loopback), whose certificate names only localhost and 127.0.0.1.
+    const r = await withSession("tcp", (s) => s.test(), { config: { host: "127.0.0.2", port: Number(servers.pgPort), sslMode: "require" } });
+    expect(statuses(r.steps)).toEqual(["connect:failed", "authenticate:skipped", "authorize:skipped", "sample:skipped"]);
+    expect(r.steps[0]!.message).toMatch(/TLS handshake with 127\.0\.0\.2:\d+ failed/);
+  });
+});
+
 describe("failures over tcp", () => {
   it("fails a statement whose result the server cuts off, without partial rows", async () => {
     const err = await withSession(

@@ -46,8 +46,8 @@ export async function openTcpTransport(
 
   const tls = sslMode !== "disable";
   let socket: GuardedSocket | null = null;
-  let reached = false; // the TCP connection opened
-  let encrypted = false; // the TLS upgrade started (the server answered the SSLRequest with S)
+  let sslAnswer: string | undefined; // the server's one-byte answer to the SSLRequest (S or N)
+  let encrypted = false; // the TLS upgrade started (the server answered S)
   let authMethod: AuthMethod | undefined;
   let refusal: ConnectorError | null = null;
   let closed = false;
@@ -75,7 +75,8 @@ export async function openTcpTransport(
     },
     stream: (() => {
       socket = new GuardedSocket(tls, ctx);
-      socket.once("connect", () => (reached = true));
+      // Registered before the driver's own listener: with TLS asked for, the first byte is the answer.
+      if (tls) socket.once("data", (b: Uint8Array) => (sslAnswer = String.fromCharCode(b[0] ?? 0)));
       return socket;
     }) as never, // the driver takes any Duplex-like socket; this is its own Workers socket
   });
@@ -111,16 +112,21 @@ export async function openTcpTransport(
   };
   const connectError = (err: unknown): ConnectorError => {
     const e = mapError(err);
-    if (e.code !== "unreachable" || !tls || !reached || authMethod) return e;
-    // The connection opened, TLS was asked for, and no authentication began: the TLS step failed.
+    if (e.code !== "unreachable" || sslAnswer === undefined || authMethod) return e;
+    // TLS was asked for, the server answered, and no authentication began: the TLS step failed.
     const raw = err instanceof Error ? err.message : String(err);
-    if (!encrypted) {
+    if (sslAnswer !== "S") {
       return new ConnectorError(
         "unreachable",
         `${where} did not accept TLS (sslMode "${sslMode}"); there is no fallback to an unencrypted connection: use sslMode "disable" only for a server on a trusted network`,
       );
     }
-    return new ConnectorError("unreachable", scrub(`The TLS handshake with ${where} failed: ${raw}`, secrets));
+    // The runtime's reason is often only "internal error"; what Workers check is known.
+    const reason = /internal error/i.test(raw) ? "" : ` (${raw.slice(0, 200)})`;
+    return new ConnectorError(
+      "unreachable",
+      scrub(`The TLS handshake with ${where} failed: Workers accept only a certificate from a public certificate authority that names the host, in every sslMode${reason}`, secrets),
+    );
   };
 
   try {
