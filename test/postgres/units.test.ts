@@ -31,8 +31,9 @@ describe("postgres transport choice", () => {
     expect(t.kind === "websocket" && t.proxy.href).toBe("wss://ep-a-1.us-east-2.aws.neon.tech/v2");
   });
 
-  it("refuses a non-Neon host without proxy, and unencrypted endpoints unless sslMode is disable", () => {
-    expect(() => resolveTransport(parse({ host: "db.example.com" }))).toThrow(/webSocketProxy/);
+  it("reaches a non-Neon host without proxy over tcp; refuses websocket without a proxy, and unencrypted endpoints unless sslMode is disable", () => {
+    expect(resolveTransport(parse({ host: "db.example.com" })).kind).toBe("tcp");
+    expect(() => resolveTransport(parse({ host: "db.example.com", transport: "websocket" }))).toThrow(/webSocketProxy/);
     expect(() => resolveTransport(parse({ host: "db.example.com", webSocketProxy: "ws://proxy.example.com" }))).toThrow(ConnectorError);
     expect(() => resolveTransport(parse({ host: "db.example.com", httpEndpoint: "http://sql.example.com/sql" }))).toThrow(/encrypted/);
     expect(resolveTransport(parse({ host: "db.example.com", httpEndpoint: "http://sql.example.com/sql", sslMode: "disable" })).kind).toBe("http");

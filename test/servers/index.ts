@@ -10,6 +10,7 @@ const STARTERS: Array<[string, () => Promise<{ start: Starter }>]> = [
   ["wsProxy", () => import("./ws-proxy")],
   ["tcpProxy", () => import("./tcp-proxy")],
   ["pgFake", () => import("./pg-fake")],
+  ["pgbouncer", () => import("./pgbouncer")],
   ["neonHttp", () => import("./neon-http")],
   ["jwks", () => import("./jwks")],
   ["httpFixture", () => import("./http-fixture")],

@@ -198,8 +198,16 @@ export async function openTcpTransport(
       ctx.signal.removeEventListener("abort", onAbort);
       if (closed) return;
       closed = true;
-      // Terminate, then the socket closes; the server rolls back an open transaction.
-      await withTimeout(client.end(), Math.min(500, remaining()), "Closing", () => socket?.destroy("closed")).catch(() => {});
+      // An open read-only transaction is ended first, in the same write as Terminate (no wait): a
+      // transaction pooler then gets its server connection back instead of dropping it.
+      if (tx !== "none") {
+        const rollback = new PgBatch([stmt("ROLLBACK")], catalogLimit);
+        rollback.done.catch(() => {}); // its answer is not waited for
+        client.query(rollback as never);
+      }
+      const ended = new Promise<void>((resolve) => client.once("end", () => resolve()));
+      con.end(); // Terminate, written after the ROLLBACK; then the socket closes
+      await withTimeout(ended, Math.min(500, remaining()), "Closing", () => socket?.destroy("closed")).catch(() => {});
     },
   };
 }
