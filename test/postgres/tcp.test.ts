@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ConnectorError } from "../../src/connectors/errors";
 import { postgresConnector } from "../../src/connectors/postgres/index";
 import { resolveTransport } from "../../src/connectors/postgres/transport";
-import { counters, makeCtx, newTag, servers, withSession } from "./helpers";
+import { counters, makeCtx, newTag, owner, servers, withSession } from "./helpers";
 
 // What only the tcp transport does: the choice of `auto`, the authentication methods it reports, the
 // refusal to send a cleartext password without TLS, a result cut off by the server, and the deadline
@@ -104,6 +104,31 @@ describe("TLS over tcp", () => {
     const r = await withSession("tcp", (s) => s.test(), { config: { host: "127.0.0.2", port: Number(servers.pgPort), sslMode: "require" } });
     expect(statuses(r.steps)).toEqual(["connect:failed", "authenticate:skipped", "authorize:skipped", "sample:skipped"]);
     expect(r.steps[0]!.message).toMatch(/TLS handshake with 127\.0\.0\.2:\d+ failed/);
+  });
+});
+
+describe("preflight over tcp", () => {
+  it("runs the preflight in the statement's read-only transaction, and a failing one stops the statement", async () => {
+    const { openTcpTransport } = await import("../../src/connectors/postgres/tcp-transport");
+    const ctx = makeCtx();
+    const t = await openTcpTransport({ host: servers.pgHost!, port: Number(servers.pgPort), database: servers.pgDatabase!, ...owner() }, "disable", ctx);
+    try {
+      const ok = await t.query("SELECT current_setting('app.probe', true)", [], {
+        readOnlyTransaction: true, timeoutMs: 5000, preflight: { sql: "SELECT set_config('app.probe', $1, true)", params: ["seen"] },
+      });
+      expect(ok.rows).toEqual([["seen"]]);
+      // The statement would sleep 5 s: the preflight's error keeps it from running at all.
+      const started = Date.now();
+      const err = await t.query("SELECT pg_sleep(5)::text", [], {
+        readOnlyTransaction: true, timeoutMs: 10000, preflight: { sql: "SELECT 1 / $1::int", params: [0] },
+      }).catch((e: unknown) => e);
+      expect((err as ConnectorError).detail.engineCode).toBe("22012");
+      expect(Date.now() - started).toBeLessThan(2000);
+      // The session goes on afterwards.
+      expect((await t.query("SELECT 1::text", [], { readOnlyTransaction: true, timeoutMs: 5000 })).rows).toEqual([["1"]]);
+    } finally {
+      await t.close();
+    }
   });
 });
 

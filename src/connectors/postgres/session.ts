@@ -10,10 +10,14 @@ import * as catalog from "./introspect";
 import { buildRowSet, resolveTypes } from "./rowset";
 import { runTest } from "./test-steps";
 import { resolveTransport, type PgTarget, type PgTransport, type ResolvedTransport } from "./transport";
-import { openTcpTransport } from "./tcp-transport";
 import { openWebSocketTransport } from "./ws-transport";
 
 // One session per API call: transports are opened lazily (one per database touched) and closed in close().
+
+// The driver (node-postgres) is loaded on first use: Worker startup does not pay for evaluating it, and
+// Node scripts that import the API (the OpenAPI dump) never load its Workers-only socket.
+const openTcp = async (...args: Parameters<typeof import("./tcp-transport").openTcpTransport>) =>
+  (await import("./tcp-transport")).openTcpTransport(...args);
 
 const WRAPPABLE = /^\(*\s*(select|with|values|table)\b/i;
 
@@ -44,7 +48,7 @@ export function openSession(
           ? Promise.resolve(openHttpTransport(r.endpoint, target, ctx))
           : r.kind === "websocket"
             ? openWebSocketTransport(r.proxy, target, ctx)
-            : openTcpTransport(target, r.sslMode, ctx);
+            : openTcp(target, r.sslMode, ctx);
       transports.set(database, t);
       t.catch(() => transports.delete(database));
     }
