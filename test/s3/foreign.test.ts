@@ -313,3 +313,69 @@ describe("text files as users have them agree with DuckDB's reading", () => {
     ]);
   });
 });
+
+describe("a folder is a dataset", () => {
+  it("Hive partitions (DuckDB's PARTITION_BY) become typed columns; the preview agrees with DuckDB's reading of the folder", async () => {
+    const want = expected["dataset/sales/"]!;
+    const s = await session();
+    const schema = await s.inferFileSchema!({ path: path("dataset/sales/") });
+    expect(schema).toMatchObject({ format: "dataset", fileFormat: "parquet", partitions: ["year", "month"], conflicts: [] });
+    expect(schema.columns.map((c) => [c.name, c.type])).toEqual([
+      ["id", "integer"],
+      ["amount", "decimal"],
+      ["year", "integer"],
+      ["month", "integer"],
+    ]);
+    const files = schema.files as { listed: number; sampled: number; skipped: number };
+    expect(files).toMatchObject({ listed: 6, sampled: 6, skipped: 1 }); // _SUCCESS is skipped
+    expect(schema.rowCount).toBe(60);
+    console.log(`[s3] schema dataset/sales/ (6 files): ${schema.requests} request(s), ${schema.sampledBytes} bytes`);
+    expect(schema.requests).toBe(1 + 6); // the listing, then one footer read per file
+
+    const { rows } = await preview("dataset/sales/", 25);
+    console.log(`[s3] preview dataset/sales/, 25 rows: ${rows.requests} request(s), ${rows.bytesRead} bytes`);
+    expect(rows.columns.map((c) => c.name)).toEqual(["id", "amount", "year", "month"]);
+    expect(rows.rowCount).toBe(25);
+    expect(rows.truncated).toBe(true);
+    const mismatches: string[] = [];
+    want.rows.slice(0, 25).forEach((duckRow, i) =>
+      want.columns.forEach((col, j) => {
+        const ours = cell(rows, i, col.name); // by name: DuckDB orders the partition columns its own way
+        if (!agrees(ours, duckRow[j]!, col.type)) mismatches.push(`row ${i} ${col.name}: ours ${JSON.stringify(ours)}, DuckDB ${duckRow[j]}`);
+      }),
+    );
+    expect(mismatches).toEqual([]);
+    // 10 rows per file: three files are read, not six (the listing, then footer + data per file)
+    expect(rows.requests).toBe(1 + 3 * 2);
+
+    const projected = await preview("dataset/sales/", 5, ["month", "id"]);
+    expect(projected.rows.columns.map((c) => c.name)).toEqual(["month", "id"]);
+    const idAt = want.columns.findIndex((c) => c.name === "id");
+    expect(projected.rows.rows.map((r) => r[1])).toEqual(want.rows.slice(0, 5).map((r) => r[idAt]));
+  });
+
+  it("files whose schemas differ: the union, with the conflicts reported", async () => {
+    const s = await session();
+    const schema = await s.inferFileSchema!({ path: path("dataset/mixed/") });
+    expect(schema.columns.map((c) => [c.name, c.type, c.nullable])).toEqual([
+      ["id", "integer", true],
+      ["amount", "float", true],
+      ["extra", "string", true],
+    ]);
+    expect(schema.conflicts).toEqual([
+      {
+        column: "amount",
+        types: [
+          { path: path("dataset/mixed/a.parquet"), type: "integer", nativeType: "INT64 INT_64" },
+          { path: path("dataset/mixed/b.parquet"), type: "float", nativeType: "DOUBLE" },
+        ],
+      },
+    ]);
+    const { rows } = await preview("dataset/mixed/", 10);
+    expect(rows.rows).toEqual([
+      ["1", "10", null],
+      ["2", 2.5, "x"],
+    ]);
+    expect(rows.truncated).toBe(false);
+  });
+});

@@ -224,9 +224,11 @@ describe("schema errors are invalid_request with a clear message (422), never a 
     expect(delta.requests).toBe(1);
   });
 
-  it("a missing object is not_found (NoSuchKey); a folder path is invalid_request", async () => {
+  it("a missing object is not_found (NoSuchKey); a folder without data files is invalid_request", async () => {
     const s = await session();
     expect(await rejection(s.inferFileSchema!({ path: "csv/missing.csv" }))).toMatchObject({ code: "not_found", engineCode: "NoSuchKey" });
-    expect((await rejection(s.inferFileSchema!({ path: "csv/" }))).code).toBe("invalid_request");
+    const empty = await rejection(s.inferFileSchema!({ path: "no-such-folder/" }));
+    expect(empty.code).toBe("invalid_request");
+    expect(empty.message).toMatch(/holds no data files/);
   });
 });

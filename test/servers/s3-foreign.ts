@@ -1,7 +1,7 @@
 // Fixtures written by other writers than ours (DuckDB, arrow-rs through parquet-wasm, polars), and
 // what DuckDB reads back from each Parquet file, cell by cell, as text: the tests compare every value
 // the API returns with it. Generated at setup into the fixture store (keyed by this file's hash too).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
@@ -179,6 +179,29 @@ export async function foreignFixtures(): Promise<{ files: Fixture[]; expected: E
         `DATE '2024-01-01' + i::INTEGER AS day, TIMESTAMP '2024-01-01 12:00:00' + i * INTERVAL '1 microsecond' AS local_ts FROM range(5) r(i)) TO '${timesFile}' (HEADER)`,
     );
     await text("duckdb/times.csv", new Uint8Array(readFileSync(timesFile)), "");
+
+    // datasets: a Hive-partitioned folder (DuckDB's PARTITION_BY), and files whose schemas differ
+    const hive = local("hive");
+    await c.run(
+      `COPY (SELECT i::BIGINT AS id, (i * 0.5)::DECIMAL(10,2) AS amount, 2023 + i % 2 AS year, 1 + i % 3 AS month FROM range(60) r(i)) ` +
+        `TO '${hive}' (FORMAT parquet, PARTITION_BY (year, month))`,
+    );
+    for (const rel of (readdirSync(hive, { recursive: true }) as string[]).filter((r) => r.endsWith(".parquet")).sort()) {
+      files.push({ key: `${FOREIGN}/dataset/sales/${rel}`, body: new Uint8Array(readFileSync(path.join(hive, rel))) });
+    }
+    files.push({ key: `${FOREIGN}/dataset/sales/_SUCCESS`, body: "ok\n" });
+    const hiveSql = `SELECT * EXCLUDE (filename, file_row_number) FROM read_parquet('${hive}/**/*.parquet', hive_partitioning = true, filename = true, file_row_number = true)`;
+    const hiveColumns = (await c.runAndReadAll(`DESCRIBE ${hiveSql}`)).getRowObjects().map((d) => ({ name: String(d.column_name), type: String(d.column_type) }));
+    const ordered = (await c.runAndReadAll(`${hiveSql} ORDER BY filename, file_row_number`)).getRows();
+    expected["dataset/sales/"] = { columns: hiveColumns, rows: ordered.map((r) => r.map((v) => (v === null ? null : String(v)))), rowCount: ordered.length };
+    for (const [name, sql] of [
+      ["a.parquet", "SELECT 1::BIGINT AS id, 10::BIGINT AS amount"],
+      ["b.parquet", "SELECT 2::BIGINT AS id, 2.5::DOUBLE AS amount, 'x' AS extra"],
+    ] as const) {
+      const file = local(`mixed-${name}`);
+      await c.run(`COPY (${sql}) TO '${file}' (FORMAT parquet)`);
+      files.push({ key: `${FOREIGN}/dataset/mixed/${name}`, body: new Uint8Array(readFileSync(file)) });
+    }
 
     // polars: BROTLI and LZ4 (its LZ4 is LZ4_RAW)
     const df = pl.DataFrame({

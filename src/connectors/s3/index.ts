@@ -2,6 +2,7 @@ import { unsupported } from "../errors";
 import type { ConnectorDefinition, ConnectorSession } from "../types";
 import { S3Client, resolveEndpoint } from "./client";
 import { s3Config, s3Credentials, type S3Config } from "./config";
+import { datasetPreview, datasetSchema, isDatasetPath } from "./dataset";
 import { listFiles } from "./list";
 import { preview } from "./preview";
 import { inferFileSchema } from "./schema";
@@ -25,8 +26,12 @@ export const s3Connector: ConnectorDefinition<S3Config> = {
     return {
       test: () => testConnection(client),
       listFiles: (args, page) => listFiles(client, args, page),
-      inferFileSchema: (args) => inferFileSchema(client, args),
-      preview: (args) => preview(client, ctx, { table: args.table, limit: args.limit, columns: args.columns }),
+      // a path ending in "/" is a folder: read as one dataset
+      inferFileSchema: (args) => (isDatasetPath(args.path) ? datasetSchema(client, args.path) : inferFileSchema(client, args)),
+      preview: (args) =>
+        isDatasetPath(args.table)
+          ? datasetPreview(client, ctx, { path: args.table, limit: args.limit, columns: args.columns })
+          : preview(client, ctx, { table: args.table, limit: args.limit, columns: args.columns }),
       listCatalogs: no("listing catalogs"),
       listSchemas: no("listing schemas"),
       listTables: no("listing tables"),
