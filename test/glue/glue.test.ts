@@ -66,6 +66,7 @@ describe("glue: catalogs, databases, tables", () => {
       ["orders_parquet", "external"],
       ["customers_csv", "external"],
       ["orders_iceberg", "external"],
+      ["payments_iceberg", "external"],
       ["order_view", "view"],
     ]);
     expect(await session.listTables!({ schema: "nope" }, { limit: 10 })).toEqual({ data: [], nextCursor: null });
@@ -104,6 +105,46 @@ describe("glue: columns", () => {
     const fallback = await denied.listColumns!({ schema: "sales", table: "orders_iceberg" }, { limit: 100 });
     expect(fallback.data.map((c) => c.name)).toEqual(["order_id", "amount"]);
     expect(String(fallback.table!.columnsFrom)).toMatch(/^glue \(Iceberg metadata not read: /);
+  });
+});
+
+describe("glue: preview", () => {
+  it("a Parquet table from its first data file (markers skipped), partition values said to be missing", async () => {
+    const session = await glue("pq").open();
+    const r = await session.preview!({ schema: "sales", table: "orders_parquet", limit: 10 });
+    expect(r.columns.map((c) => c.name)).toEqual(["order_id", "amount"]);
+    expect(r.rows).toEqual([
+      ["1", 12.5],
+      ["2", 3.99],
+      ["3", 100],
+    ]);
+    expect(r.truncated).toBe(false);
+    expect(r.warnings).toEqual(["Partition key values (dt) are not shown: they live in the object paths"]);
+  });
+
+  it("a headerless CSV table takes the catalog's column names", async () => {
+    const session = await glue("csv").open();
+    const r = await session.preview!({ schema: "sales", table: "customers_csv", limit: 2 });
+    expect(r.columns.map((c) => c.name)).toEqual(["id", "name"]);
+    expect(r.columns.map((c) => c.type)).toEqual(["integer", "string"]);
+    expect(r.rows).toEqual([
+      [1, "Ada"],
+      [2, "Grace"],
+    ]);
+    expect(r.truncated).toBe(true);
+  });
+
+  it("an Iceberg table through its metadata file and snapshot; a view is refused; 404 for an unknown table", async () => {
+    const session = await glue("icep").open();
+    const r = await session.preview!({ schema: "sales", table: "payments_iceberg", limit: 3 });
+    expect(r.rows).toEqual([
+      ["1", "card", 1250],
+      ["2", "cash", 399],
+      ["3", null, 0],
+    ]);
+    expect(r.truncated).toBe(true);
+    expect((await failure(session.preview!({ schema: "sales", table: "order_view", limit: 3 }))).code).toBe("capability_not_supported");
+    expect((await failure(session.preview!({ schema: "sales", table: "nope", limit: 3 }))).code).toBe("not_found");
   });
 });
 

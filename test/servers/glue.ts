@@ -1,6 +1,7 @@
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { AwsClient } from "aws4fetch";
+import { parquetWriteBuffer } from "hyparquet-writer";
 import type { Started } from "./index";
 import { tableMetadata } from "./iceberg-seed";
 import { verifySigV4 } from "./sigv4-verify";
@@ -42,10 +43,27 @@ export async function start(shared: Record<string, string>): Promise<Started> {
     1,
   );
   if (shared.s3Endpoint) {
-    // The metadata file lives where Glue's metadata_location says: in the S3 test server.
+    // The files live where Glue says: the Iceberg metadata file, a Parquet partition written with
+    // hyparquet-writer (and Spark's _SUCCESS marker), a headerless CSV file.
     const aws = new AwsClient({ accessKeyId: shared.s3AccessKeyId!, secretAccessKey: shared.s3SecretAccessKey!, service: "s3", region: shared.s3Region ?? REGION });
-    const res = await aws.fetch(`${shared.s3Endpoint}/${bucket}/${metadataKey}`, { method: "PUT", body: JSON.stringify(iceberg), headers: { "content-type": "application/json" } });
-    if (!res.ok) throw new Error(`glue: could not write the Iceberg metadata to S3: ${res.status} ${await res.text()}`);
+    const put = async (key: string, body: string | Uint8Array) => {
+      const res = await aws.fetch(`${shared.s3Endpoint}/${bucket}/${key}`, { method: "PUT", body });
+      if (!res.ok) throw new Error(`glue: could not write ${key} to S3: ${res.status} ${await res.text()}`);
+    };
+    await put(metadataKey, JSON.stringify(iceberg));
+    await put("glue/sales/orders_parquet/dt=2026-11-01/_SUCCESS", "");
+    await put(
+      "glue/sales/orders_parquet/dt=2026-11-01/part-00000.snappy.parquet",
+      new Uint8Array(
+        parquetWriteBuffer({
+          columnData: [
+            { name: "order_id", data: [1n, 2n, 3n], type: "INT64" },
+            { name: "amount", data: [12.5, 3.99, 100], type: "DOUBLE" },
+          ] as never,
+        }),
+      ),
+    );
+    await put("glue/sales/customers_csv/part-00000.csv", "1,Ada\n2,Grace\n3,Linus\n");
   }
 
   const col = (Name: string, Type: string, extra: Record<string, unknown> = {}) => ({ Name, Type, ...extra });
@@ -71,6 +89,11 @@ export async function start(shared: Record<string, string>): Promise<Started> {
           ],
           Location: `s3://${bucket}/glue/sales/orders_iceberg`,
         },
+      }),
+      // Registered in Glue, written by the Iceberg contract server's setup (it starts first).
+      t("payments_iceberg", "EXTERNAL_TABLE", {
+        Parameters: { table_type: "ICEBERG", metadata_location: `s3://${bucket}/iceberg/sales/payments/metadata/00001.metadata.json` },
+        StorageDescriptor: { Columns: [col("payment_id", "bigint"), col("method", "string"), col("cents", "int")], Location: `s3://${bucket}/iceberg/sales/payments` },
       }),
       t("order_view", "VIRTUAL_VIEW", { ViewOriginalText: "/* Presto View */", StorageDescriptor: { Columns: [col("total", "double")] } }),
     ] },

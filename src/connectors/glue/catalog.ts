@@ -115,7 +115,7 @@ export function hiveType(raw: string): PortableType {
   return "other";
 }
 
-function format(t: GlueTable): string {
+export function tableFormat(t: GlueTable): string {
   if (isIceberg(t)) return "iceberg";
   const hint = `${t.Parameters?.classification ?? ""} ${t.StorageDescriptor?.InputFormat ?? ""} ${t.StorageDescriptor?.SerdeInfo?.SerializationLibrary ?? ""}`.toLowerCase();
   if (hint.includes("parquet")) return "parquet";
@@ -131,7 +131,7 @@ const count = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) && 
 function glueDetails(t: GlueTable): TableDetails {
   const updated = typeof t.UpdateTime === "number" ? new Date(t.UpdateTime * 1000).toISOString() : typeof t.UpdateTime === "string" ? t.UpdateTime : null;
   return {
-    format: format(t),
+    format: tableFormat(t),
     location: t.StorageDescriptor?.Location ?? null,
     lastUpdated: updated,
     rowCount: count(t.Parameters?.numRows ?? t.Parameters?.recordCount),

@@ -3,6 +3,7 @@ import { StorageReader } from "../lakehouse/storage";
 import type { ConnectorDefinition, ConnectorSession } from "../types";
 import { getTable, listCatalogs, listSchemas, listTables, tableColumns } from "./catalog";
 import { testConnection } from "./check";
+import { previewGlue } from "./preview";
 import { GlueClient } from "./client";
 import { glueConfig, glueCredentials, glueEndpoint, type GlueConfig } from "./config";
 
@@ -14,7 +15,7 @@ export type GlueSession = ConnectorSession & { readonly roundTrips: number };
 export const glueConnector: ConnectorDefinition<GlueConfig> = {
   type: "glue",
   displayName: "AWS Glue Data Catalog",
-  capabilities: ["catalogs", "schemas", "tables", "columns"],
+  capabilities: ["catalogs", "schemas", "tables", "columns", "preview"],
   config: glueConfig,
   credentials: glueCredentials,
   hosts(config) {
@@ -25,11 +26,11 @@ export const glueConnector: ConnectorDefinition<GlueConfig> = {
   },
   async open(config, credential, ctx): Promise<GlueSession> {
     const client = new GlueClient(config, credential, ctx);
-    const storage = new StorageReader(
-      { region: config.region, endpoint: config.s3Endpoint, addressing: config.s3Addressing },
-      { accessKeyId: credential!.identity.accessKeyId!, secretAccessKey: credential!.secrets.secretAccessKey!, sessionToken: credential!.secrets.sessionToken },
-      ctx,
-    );
+    const access = {
+      target: { region: config.region, endpoint: config.s3Endpoint, addressing: config.s3Addressing },
+      keys: { accessKeyId: credential!.identity.accessKeyId!, secretAccessKey: credential!.secrets.secretAccessKey!, sessionToken: credential!.secrets.sessionToken },
+    };
+    const storage = new StorageReader(access.target, access.keys, ctx);
     return {
       get roundTrips() {
         return client.roundTrips + storage.requests;
@@ -38,6 +39,7 @@ export const glueConnector: ConnectorDefinition<GlueConfig> = {
       listCatalogs: (page) => listCatalogs(client, page),
       listSchemas: (args, page) => listSchemas(client, args.catalog, page),
       listTables: (args, page) => listTables(client, args, page),
+      preview: (args) => previewGlue(client, storage, access, ctx, { ...args, limit: Math.min(args.limit, ctx.limits.previewRows) }),
       async listColumns(args, page) {
         const all = await tableColumns(client, storage, await getTable(client, args));
         const offset = page.cursor ? Number(/^o:(\d+)$/.exec(page.cursor)?.[1] ?? NaN) : 0;

@@ -7,6 +7,7 @@ import type { IcebergClient } from "./client";
 import { currentSchema, nativeType, portableType } from "./columns";
 import type { IcebergConfig } from "./config";
 import { loadTable, type LoadedTable, type TableMetadata } from "./rest";
+export type { StorageKeys };
 
 // Rows of the current snapshot, read from its files: the manifest list and manifests (Avro), then
 // the live Parquet data files in manifest order, until the row limit. Storage access: credentials
@@ -53,18 +54,31 @@ export async function previewIceberg(
   args: { namespace: string[]; table: string; limit: number },
 ): Promise<PreviewResult> {
   const started = Date.now();
-  const limit = Math.max(0, Math.floor(args.limit));
   const loaded = await loadTable(client, args.namespace, args.table, { vend: true });
-  const m: TableMetadata = loaded.metadata;
+  const result = await previewSnapshot(loaded.metadata, (path) => storageFor(loaded, client.config, own, path), ctx, args.limit, client.auth.secrets);
+  return { ...result, elapsedMs: Date.now() - started };
+}
+
+// The current snapshot's rows, given the table metadata and how to reach its files. `secrets`
+// collects the storage keys used, for redaction.
+export async function previewSnapshot(
+  m: TableMetadata,
+  access: (path: string) => { target: StorageTarget; keys: StorageKeys },
+  ctx: ConnectorContext,
+  rowLimit: number,
+  secrets: string[],
+): Promise<PreviewResult> {
+  const started = Date.now();
+  const limit = Math.max(0, Math.floor(rowLimit));
   const schema = currentSchema(m);
   const schemaColumns: ResultColumn[] = schema.fields.map((f) => ({ name: f.name, type: portableType(f.type), nativeType: nativeType(f.type) }));
   const snapshot = m.snapshots?.find((s) => s["snapshot-id"] === m["current-snapshot-id"]);
   if (!snapshot) return { columns: schemaColumns, rows: [], rowCount: 0, truncated: false, elapsedMs: Date.now() - started };
   if (!snapshot["manifest-list"]) throw new ConnectorError("capability_not_supported", "The current snapshot has no manifest list (format v1 inline manifests are not read)");
 
-  const { target, keys } = storageFor(loaded, client.config, own, snapshot["manifest-list"]);
+  const { target, keys } = access(snapshot["manifest-list"]);
   const storage = new StorageReader(target, keys, ctx);
-  for (const s of [keys.secretAccessKey, keys.sessionToken]) if (s && !client.auth.secrets.includes(s)) client.auth.secrets.push(s);
+  for (const s of [keys.secretAccessKey, keys.sessionToken]) if (s && !secrets.includes(s)) secrets.push(s);
   const read = (what: string, url: string) =>
     storage.readAll(url, MANIFEST_MAX_BYTES).catch((err) => {
       if (err instanceof ConnectorError && err.code === "not_found") throw new ConnectorError("upstream_error", `The table's ${what} is missing from storage`, err.detail);
