@@ -43,6 +43,16 @@ const ENGINES: Record<string, () => Engine> = {
     reveals: [s.pgPassword!],
     sqlOp: true,
   }),
+  "postgres over tcp": () => ({
+    type: "postgres",
+    credential: pgCredential(),
+    config: () => ({ ...pgBase(), transport: "tcp" }),
+    attacks: [{ host: s.recorderHost, port: Number(s.recorderTcpPort) }, { host: "0x7f000002", port: Number(s.recorderTcpPort) }],
+    // Over plain TCP the client will not answer a cleartext password request; the startup message
+    // (user and database) is what arrives once the host is approved.
+    reveals: [`user\u0000${s.pgUser}`],
+    sqlOp: true,
+  }),
   "postgres over http": () => ({
     type: "postgres",
     credential: pgCredential(),

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { createRequire } from "node:module";
-import type { AddressInfo, Socket } from "node:net";
+import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
 import type { RawData, WebSocketServer as WsServer } from "ws";
 import type { Started } from "./index";
 
@@ -8,7 +8,7 @@ import type { Started } from "./index";
 // other test server uses) that records everything that reaches it. Every TCP connection and its raw
 // bytes; HTTP requests with their headers and body; WebSocket messages decoded (client frames are
 // masked on the wire), where it plays a PostgreSQL server just far enough to ask for the password in
-// clear text. The record is read from a control listener on 127.0.0.1 (GET /log), so reading it does
+// clear text; and a plain TCP port that does the same for the direct TCP transport. The record is read from a control listener on 127.0.0.1 (GET /log), so reading it does
 // not show up in it.
 export type Recorded = { connections: number; entries: string[] };
 
@@ -68,6 +68,25 @@ export async function start(): Promise<Started> {
   target.on("clientError", (_err, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => target.once("error", reject).listen(0, "127.0.0.2", resolve));
 
+  // The same PostgreSQL act on a plain TCP port, for the direct TCP transport.
+  const tcp = createTcpServer((socket) => {
+    record.connections++;
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+    let asked = false;
+    socket.on("data", (bytes: Buffer) => {
+      keep(`tcp ${bytes.toString("latin1")}`);
+      if (bytes.length === 8 && bytes.readInt32BE(4) === 80877103) return void socket.write("N");
+      if (!asked) {
+        asked = true;
+        return void socket.write(askPassword);
+      }
+      socket.end(pgError("recorded"));
+    });
+  });
+  await new Promise<void>((resolve, reject) => tcp.once("error", reject).listen(0, "127.0.0.2", resolve));
+
   const control = createServer((req, res) => {
     if (req.url === "/log") {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(record));
@@ -84,12 +103,13 @@ export async function start(): Promise<Started> {
       recorderOrigin: `http://127.0.0.2:${port}`,
       recorderWsUrl: `ws://127.0.0.2:${port}`,
       recorderPort: String(port),
+      recorderTcpPort: String((tcp.address() as AddressInfo).port),
       recorderLogUrl: `http://127.0.0.1:${(control.address() as AddressInfo).port}/log`,
     },
     stop: async () => {
       for (const s of sockets) s.destroy();
       wss.close();
-      await Promise.all([target, control].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      await Promise.all([target, control, tcp].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     },
   };
 }
