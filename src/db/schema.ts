@@ -69,6 +69,8 @@ export const connections = sqliteTable(
     type: text("type").notNull(),
     config: text("config", { mode: "json" }).notNull().$type<Record<string, unknown>>(),
     credentialId: text("credential_id").references(() => credentials.id),
+    // Seconds introspection lists stay cached; null: the default (300), 0: never cached.
+    cacheTtlSeconds: integer("cache_ttl_seconds"),
     version: integer("version").notNull().default(1),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
@@ -115,4 +117,23 @@ export const idempotencyKeys = sqliteTable(
     createdAt: integer("created_at").notNull().default(sql`(unixepoch() * 1000)`),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.key] }), index("idempotency_created_idx").on(t.createdAt)],
+);
+
+// Introspection lists (catalogs, schemas, tables, columns), one row per connection and page. A row
+// is served only to its workspace and only while `fingerprint` (connection version, config,
+// credential and its last change) still matches what the connection is now; expired rows are
+// deleted as they are met and in small sweeps.
+export const introspectionCache = sqliteTable(
+  "introspection_cache",
+  {
+    workspaceId: text("workspace_id").notNull(),
+    connectionId: text("connection_id").notNull(),
+    key: text("key").notNull(),
+    fingerprint: text("fingerprint").notNull(),
+    body: text("body").notNull(),
+    etag: text("etag").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.connectionId, t.key] }), index("introspection_cache_expiry_idx").on(t.expiresAt)],
 );

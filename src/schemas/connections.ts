@@ -13,6 +13,7 @@ export const ConnectionSchema = z
       example: { host: "db.example.com", port: 5432, database: "analytics", sslMode: "require" },
     }),
     credentialId: z.string().nullable(),
+    cacheTtlSeconds: z.number().int().nullable().openapi({ description: "Seconds catalog, schema, table and column lists are cached; null: the default, 300; 0: never cached" }),
     createdAt: isoTime,
     updatedAt: isoTime,
   })
@@ -27,6 +28,14 @@ export const CreateConnectionSchema = z
       example: { host: "db.example.com", database: "analytics" },
     }),
     credentialId: z.string().max(64).nullable().optional().openapi({ description: "Credential holding this connection's secrets" }),
+    cacheTtlSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .nullable()
+      .optional()
+      .openapi({ description: "Seconds introspection lists (catalogs, schemas, tables, columns) are answered from the cache; null or absent: 300; 0: never cached" }),
   })
   .openapi("CreateConnection");
 
@@ -38,6 +47,14 @@ export const UpdateConnectionSchema = z
       .optional()
       .openapi({ description: "JSON Merge Patch (RFC 7396) over the stored config: null removes a key; the result is validated again" }),
     credentialId: z.string().max(64).nullable().optional().openapi({ description: "New credential, or null to detach" }),
+    cacheTtlSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .nullable()
+      .optional()
+      .openapi({ description: "Seconds introspection lists (catalogs, schemas, tables, columns) are answered from the cache; null or absent: 300; 0: never cached" }),
   })
   .openapi("UpdateConnection");
 

@@ -1,3 +1,4 @@
+import type { BatchItem } from "drizzle-orm/batch";
 import { and, asc, eq, getTableColumns, gt, or, sql } from "drizzle-orm";
 import { getConnector } from "../connectors/registry";
 import type { ConnectorDefinition, ResolvedCredential } from "../connectors/types";
@@ -25,6 +26,7 @@ export const presentConnection = (r: ConnectionRow) => ({
   type: r.type,
   config: r.config,
   credentialId: r.credentialId,
+  cacheTtlSeconds: r.cacheTtlSeconds,
   createdAt: iso(r.createdAt)!,
   updatedAt: iso(r.updatedAt)!,
 });
@@ -76,7 +78,7 @@ function checkCredentialFits(def: ConnectorDefinition, cred: CredentialRow | und
 
 export async function createConnection(
   t: Tenant,
-  input: { name: string; type: string; config: Record<string, unknown>; credentialId?: string | null },
+  input: { name: string; type: string; config: Record<string, unknown>; credentialId?: string | null; cacheTtlSeconds?: number | null },
 ) {
   const def = getConnector(input.type);
   const config = validateConfig(def, input.config);
@@ -94,6 +96,7 @@ export async function createConnection(
     type: def.type,
     config,
     credentialId: input.credentialId ?? null,
+    cacheTtlSeconds: input.cacheTtlSeconds ?? null,
     version: 1,
     createdAt: now,
     updatedAt: now,
@@ -111,7 +114,7 @@ export async function createConnection(
 export async function updateConnection(
   t: Tenant,
   id: string,
-  patch: { name?: string; config?: Record<string, unknown>; credentialId?: string | null },
+  patch: { name?: string; config?: Record<string, unknown>; credentialId?: string | null; cacheTtlSeconds?: number | null },
   ifMatch?: string,
 ) {
   // The credential after the change: the new one, or the one the connection has now.
@@ -128,6 +131,7 @@ export async function updateConnection(
   if (patch.name !== undefined) Object.assign(update, { name: patch.name, nameKey: patch.name.toLowerCase() });
   if (patch.config !== undefined) update.config = validateConfig(def, mergeConfigPatch(current.config, patch.config));
   if (patch.credentialId !== undefined) update.credentialId = patch.credentialId;
+  if (patch.cacheTtlSeconds !== undefined) update.cacheTtlSeconds = patch.cacheTtlSeconds;
   // A new host or a new credential: the credential must be approved for the hosts of the result.
   if ((patch.config !== undefined || patch.credentialId) && cred && patch.credentialId !== null) {
     await approveUse(t, cred, def.hosts(update.config ?? validateConfig(def, current.config, "config")));
@@ -244,7 +248,30 @@ export async function loadConnectionForUse(
   hosts: string[];
   credential: ResolvedCredential | null;
 }> {
-  const [[connection], [credRow]] = await t.read(connectionQuery(t, id), credentialOfConnection(t, id));
+  const { extra: _, credentialRow: __, ...opened } = await loadConnectionWith(t, env, id, null, configPatch);
+  return opened;
+}
+
+// The same, with one more read (a cache row) in the same D1 batch; also the credential's row.
+export async function loadConnectionWith<E extends BatchItem<"sqlite"> | null>(
+  t: Tenant,
+  env: Bindings,
+  id: string,
+  extraQuery: E,
+  configPatch?: Record<string, unknown>,
+): Promise<{
+  connection: ConnectionRow;
+  credentialRow: CredentialRow | null;
+  definition: ConnectorDefinition;
+  config: Record<string, unknown>;
+  hosts: string[];
+  credential: ResolvedCredential | null;
+  extra: E extends BatchItem<"sqlite"> ? Awaited<E> : null;
+}> {
+  const results = extraQuery
+    ? await t.read(connectionQuery(t, id), credentialOfConnection(t, id), extraQuery as BatchItem<"sqlite">)
+    : await t.read(connectionQuery(t, id), credentialOfConnection(t, id));
+  const [[connection], [credRow]] = results;
   if (!connection) throw notFound("Connection");
   const definition = getConnector(connection.type);
   const config = configPatch
@@ -252,5 +279,6 @@ export async function loadConnectionForUse(
     : validateConfig(definition, connection.config, "config");
   const hosts = definition.hosts(config);
   const credential = credRow ? await resolveCredential(t, env, credRow, hosts) : null;
-  return { connection, definition, config, hosts, credential };
+  const extra = (extraQuery ? results[2] : null) as E extends BatchItem<"sqlite"> ? Awaited<E> : null;
+  return { connection, credentialRow: credRow ?? null, definition, config, hosts, credential, extra };
 }

@@ -17,7 +17,18 @@ import { ApiError } from "../lib/errors";
 import { decodeCursor, encodeCursor } from "../lib/pagination";
 import { validateConfig } from "./connection-config";
 import { validateCredentialFields } from "./credential-fields";
-import { loadConnectionForUse } from "./connections";
+import { loadConnectionForUse, loadConnectionWith } from "./connections";
+import {
+  type CacheRequest,
+  type Cached,
+  etagOf,
+  fingerprint,
+  pageKey,
+  rowQuery as cacheRowQuery,
+  store,
+  ttlOf,
+  usable,
+} from "./introspection-cache";
 import { credentialQuery, resolveCredential } from "./credentials";
 import type { Tenant } from "./tenant";
 
@@ -78,38 +89,70 @@ async function onConnection<T>(
 
 const missing = (what: string) => new ConnectorError("capability_not_supported", `This connector does not support ${what}`);
 
-export function listCatalogs(t: Tenant, env: Bindings, id: string, p: { limit: number; cursor?: string }) {
+// A list page answered from the cache when allowed, else live (and stored). The connection, its
+// credential, the cache row and the API key check are one D1 batch.
+async function cachedList<T extends object>(
+  t: Tenant,
+  env: Bindings,
+  id: string,
+  capability: Capability,
+  operation: string,
+  params: Record<string, unknown>,
+  req: CacheRequest,
+  op: (session: ConnectorSession) => Promise<T>,
+): Promise<Cached<T>> {
+  const key = await pageKey(capability, params);
+  const opened = await loadConnectionWith(t, env, id, cacheRowQuery(t, id, key));
+  requireCapability(opened.definition, capability, operation);
+  const now = Date.now();
+  const ttlSeconds = ttlOf(opened.connection);
+  const print = await fingerprint(opened.connection, opened.credentialRow);
+  const hit = usable(opened.extra[0], print, ttlSeconds, req, now);
+  if (hit) {
+    const cache = { hit: true, ageSeconds: Math.max(0, Math.floor((now - hit.createdAt) / 1000)), ttlSeconds };
+    return { body: { ...(JSON.parse(hit.body) as T), cache }, etag: hit.etag, cache };
+  }
+  const page = await run(env, opened, clampLimits({}), (session) => op(session));
+  const text = JSON.stringify(page);
+  const etag = await etagOf(text);
+  await store(t, { connectionId: id, key, fingerprint: print, body: text, etag, ttlSeconds, now });
+  const cache = { hit: false, ageSeconds: 0, ttlSeconds };
+  return { body: { ...page, cache }, etag, cache };
+}
+
+type ListReq = { limit: number; cursor?: string; refresh?: boolean };
+const cacheReq = (q: ListReq): CacheRequest => ({ refresh: q.refresh === true });
+
+export function listCatalogs(t: Tenant, env: Bindings, id: string, p: ListReq) {
   const kind = `catalogs:${id}`;
-  return onConnection(t, env, id, "catalogs", "listing catalogs", clampLimits({}), async (s) => {
+  return cachedList(t, env, id, "catalogs", "listing catalogs", { limit: p.limit, cursor: p.cursor ?? null }, cacheReq(p), async (s) => {
     if (!s.listCatalogs) throw missing("listing catalogs");
     return wrapPage(kind, await s.listCatalogs({ limit: p.limit, cursor: decodeCursor(kind, p.cursor) }));
   });
 }
 
-export function listSchemas(t: Tenant, env: Bindings, id: string, q: { catalog?: string; limit: number; cursor?: string }) {
+export function listSchemas(t: Tenant, env: Bindings, id: string, q: ListReq & { catalog?: string }) {
   const kind = `schemas:${id}:${q.catalog ?? ""}`;
-  return onConnection(t, env, id, "schemas", "listing schemas", clampLimits({}), async (s) => {
+  const params = { catalog: q.catalog ?? null, limit: q.limit, cursor: q.cursor ?? null };
+  return cachedList(t, env, id, "schemas", "listing schemas", params, cacheReq(q), async (s) => {
     if (!s.listSchemas) throw missing("listing schemas");
     return wrapPage(kind, await s.listSchemas({ catalog: q.catalog }, { limit: q.limit, cursor: decodeCursor(kind, q.cursor) }));
   });
 }
 
-export function listTables(t: Tenant, env: Bindings, id: string, q: { catalog?: string; schema?: string; limit: number; cursor?: string }) {
+export function listTables(t: Tenant, env: Bindings, id: string, q: ListReq & { catalog?: string; schema?: string }) {
   const kind = `tables:${id}:${q.catalog ?? ""}:${q.schema ?? ""}`;
-  return onConnection(t, env, id, "tables", "listing tables", clampLimits({}), async (s) => {
+  const params = { catalog: q.catalog ?? null, schema: q.schema ?? null, limit: q.limit, cursor: q.cursor ?? null };
+  return cachedList(t, env, id, "tables", "listing tables", params, cacheReq(q), async (s) => {
     if (!s.listTables) throw missing("listing tables");
     return wrapPage(kind, await s.listTables({ catalog: q.catalog, schema: q.schema }, { limit: q.limit, cursor: decodeCursor(kind, q.cursor) }));
   });
 }
 
-export function listColumns(
-  t: Tenant,
-  env: Bindings,
-  id: string,
-  q: { catalog?: string; schema: string; table: string; limit: number; cursor?: string },
-) {
+export function listColumns(t: Tenant, env: Bindings, id: string, q: ListReq & { catalog?: string; schema: string; table: string }) {
   const kind = `columns:${id}:${q.catalog ?? ""}:${q.schema}:${q.table}`;
-  return onConnection(t, env, id, "columns", "listing columns", clampLimits({}), async (s) => {
+  const params = { catalog: q.catalog ?? null, schema: q.schema, table: q.table, limit: q.limit, cursor: q.cursor ?? null };
+  return cachedList(t, env, id, "columns", "listing columns", params, cacheReq(q), async (s) => {
     if (!s.listColumns) throw missing("listing columns");
     return wrapPage(
       kind,

@@ -27,6 +27,7 @@ import {
 import * as svc from "../../services/introspection";
 import { errorResponses, jsonBody, jsonContent, ProblemSchema, security } from "../openapi";
 import { newRouter } from "../router";
+import { cachedResponses, cacheHeaders, refreshQuery, sendCached, wantsLive } from "./cached";
 
 // Calls that reach a data system: tighter rate limit, and 422/502/504 from the engine.
 const tags = ["Introspection"];
@@ -102,12 +103,14 @@ introspectionRouter.openapi(
     security,
     middleware: warehouse,
     summary: "List tables, with connectionId as a query parameter",
-    request: { query: withConnectionId(TablesQuery.shape) },
-    responses: { 200: jsonContent(enginePageOf(TableSchema), "A page of tables"), ...engineErrors },
+    request: { query: withConnectionId({ ...TablesQuery.shape, ...refreshQuery }), headers: cacheHeaders },
+    responses: { ...cachedResponses(enginePageOf(TableSchema), "A page of tables"), ...engineErrors },
   }),
   async (c) => {
-    const { connectionId, ...q } = c.req.valid("query");
-    return c.json(await svc.listTables(c.var.tenant, c.env, connectionId, q), 200);
+    const { connectionId, refresh, ...q } = c.req.valid("query");
+    const h = c.req.valid("header");
+    const r = await svc.listTables(c.var.tenant, c.env, connectionId, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
+    return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
 
@@ -120,12 +123,17 @@ introspectionRouter.openapi(
     security,
     middleware: warehouse,
     summary: "Column metadata, with connectionId and table identifiers in the query string",
-    request: { query: withConnectionId(ColumnsQuery.shape) },
-    responses: { 200: jsonContent(enginePageOf(ColumnSchema).extend({ table: TableDetailsSchema.optional() }), "A page of columns, with free details of the table where the engine has them"), ...engineErrors },
+    request: { query: withConnectionId({ ...ColumnsQuery.shape, ...refreshQuery }), headers: cacheHeaders },
+    responses: {
+      ...cachedResponses(enginePageOf(ColumnSchema).extend({ table: TableDetailsSchema.optional() }), "A page of columns, with free details of the table where the engine has them"),
+      ...engineErrors,
+    },
   }),
   async (c) => {
-    const { connectionId, ...q } = c.req.valid("query");
-    return c.json(await svc.listColumns(c.var.tenant, c.env, connectionId, q), 200);
+    const { connectionId, refresh, ...q } = c.req.valid("query");
+    const h = c.req.valid("header");
+    const r = await svc.listColumns(c.var.tenant, c.env, connectionId, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
+    return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
 
@@ -169,10 +177,15 @@ introspectionRouter.openapi(
     security,
     middleware: warehouse,
     summary: "List catalogs (Iceberg, Unity Catalog, Hive-metastore style sources; databases elsewhere)",
-    request: { params, query: z.object(page) },
-    responses: { 200: jsonContent(enginePageOf(CatalogSchema), "A page of catalogs"), ...engineErrors },
+    request: { params, query: z.object({ ...page, ...refreshQuery }), headers: cacheHeaders },
+    responses: { ...cachedResponses(enginePageOf(CatalogSchema), "A page of catalogs"), ...engineErrors },
   }),
-  async (c) => c.json(await svc.listCatalogs(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query")), 200),
+  async (c) => {
+    const { refresh, ...q } = c.req.valid("query");
+    const h = c.req.valid("header");
+    const r = await svc.listCatalogs(c.var.tenant, c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
+    return sendCached(c, r, h["if-none-match"]) as never;
+  },
 );
 
 introspectionRouter.openapi(
@@ -184,10 +197,15 @@ introspectionRouter.openapi(
     security,
     middleware: warehouse,
     summary: "List schemas",
-    request: { params, query: z.object({ catalog: z.string().min(1).max(1024).optional(), ...page }) },
-    responses: { 200: jsonContent(enginePageOf(SchemaInfoSchema), "A page of schemas"), ...engineErrors },
+    request: { params, query: z.object({ catalog: z.string().min(1).max(1024).optional(), ...page, ...refreshQuery }), headers: cacheHeaders },
+    responses: { ...cachedResponses(enginePageOf(SchemaInfoSchema), "A page of schemas"), ...engineErrors },
   }),
-  async (c) => c.json(await svc.listSchemas(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query")), 200),
+  async (c) => {
+    const { refresh, ...q } = c.req.valid("query");
+    const h = c.req.valid("header");
+    const r = await svc.listSchemas(c.var.tenant, c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
+    return sendCached(c, r, h["if-none-match"]) as never;
+  },
 );
 
 introspectionRouter.openapi(
@@ -199,10 +217,15 @@ introspectionRouter.openapi(
     security,
     middleware: warehouse,
     summary: "List tables available through the connection",
-    request: { params, query: TablesQuery },
-    responses: { 200: jsonContent(enginePageOf(TableSchema), "A page of tables"), ...engineErrors },
+    request: { params, query: TablesQuery.extend(refreshQuery), headers: cacheHeaders },
+    responses: { ...cachedResponses(enginePageOf(TableSchema), "A page of tables"), ...engineErrors },
   }),
-  async (c) => c.json(await svc.listTables(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query")), 200),
+  async (c) => {
+    const { refresh, ...q } = c.req.valid("query");
+    const h = c.req.valid("header");
+    const r = await svc.listTables(c.var.tenant, c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
+    return sendCached(c, r, h["if-none-match"]) as never;
+  },
 );
 
 introspectionRouter.openapi(
@@ -214,10 +237,18 @@ introspectionRouter.openapi(
     security,
     middleware: warehouse,
     summary: "Return columns for a specific table",
-    request: { params, query: ColumnsQuery },
-    responses: { 200: jsonContent(enginePageOf(ColumnSchema).extend({ table: TableDetailsSchema.optional() }), "A page of columns, with free details of the table where the engine has them"), ...engineErrors },
+    request: { params, query: ColumnsQuery.extend(refreshQuery), headers: cacheHeaders },
+    responses: {
+      ...cachedResponses(enginePageOf(ColumnSchema).extend({ table: TableDetailsSchema.optional() }), "A page of columns, with free details of the table where the engine has them"),
+      ...engineErrors,
+    },
   }),
-  async (c) => c.json(await svc.listColumns(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query")), 200),
+  async (c) => {
+    const { refresh, ...q } = c.req.valid("query");
+    const h = c.req.valid("header");
+    const r = await svc.listColumns(c.var.tenant, c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
+    return sendCached(c, r, h["if-none-match"]) as never;
+  },
 );
 
 introspectionRouter.openapi(
