@@ -140,7 +140,7 @@ for (const { def, f, variant, config } of runs) {
       const { token, id } = await connect(def.type, f.secrets());
       if (def.capabilities.includes("tables")) {
         const res = await api(`/api/connections/${id}/tables?schema=no_such_schema_xyz${f.catalog ? `&catalog=${f.catalog}` : ""}`, { token });
-        expect(res.json).toEqual({ data: [], nextCursor: null });
+        expect({ ...res.json, cache: undefined }).toEqual({ data: [], nextCursor: null, cache: undefined });
       }
       if (def.capabilities.includes("files")) {
         const res = await api(`/api/connections/${id}/files?path=no/such/prefix/`, { token });
