@@ -1,5 +1,5 @@
 import type { SchemaElement, SchemaTree } from "hyparquet";
-import { base64, exactJsonValue, isoDate, isoDuration, isoInstant, isoTime, scaledDecimal } from "./values";
+import { base64, exactJsonValue, isoDate, isoDuration, isoInstant, isoTime, jsonSafe, scaledDecimal } from "./values";
 
 // Parquet values as their writer meant them. hyparquet is handed a schema whose leaves carry only
 // their physical type (see `physicalOnly`), so it returns raw values: boolean, number (INT32, FLOAT,
@@ -79,7 +79,7 @@ export function leafConverter(e: SchemaElement): LeafConverter | null {
     return bytes((b) => {
       const text = utf8.decode(b);
       try {
-        return exactJsonValue(text);
+        return jsonSafe(exactJsonValue(text));
       } catch {
         return text; // not valid JSON: the text as written
       }

@@ -68,7 +68,7 @@ function agrees(ours: unknown, duck: string | null, duckType: string): boolean {
   if (duck === null) return ours === null;
   if (duckType === "FLOAT" || duckType === "DOUBLE") return floatAgrees(ours, duck, duckType === "FLOAT");
   if (duckType === "INTERVAL") return typeof ours === "string" && durationAsDuck(ours) === duck;
-  if (/[[\]]|^STRUCT|^MAP/.test(duckType)) return deepAgrees(ours, parseLossless(duck));
+  if (/[[\]]|^STRUCT|^MAP|^JSON$/.test(duckType)) return deepAgrees(ours, parseLossless(duck));
   if (typeof ours === "string") return ours === duck || instantAsDuck(ours) === duck;
   return String(ours) === duck;
 }
@@ -84,7 +84,7 @@ function portable(duckType: string): string {
     UTINYINT: "integer", USMALLINT: "integer", UINTEGER: "integer", UBIGINT: "integer",
     FLOAT: "float", DOUBLE: "float", BOOLEAN: "boolean", VARCHAR: "string", UUID: "string", BLOB: "binary",
     DATE: "date", TIME: "time", TIMESTAMP: "timestamp", TIMESTAMP_NS: "timestamp", TIMESTAMP_MS: "timestamp",
-    "TIMESTAMP WITH TIME ZONE": "timestamp_tz", INTERVAL: "other",
+    "TIMESTAMP WITH TIME ZONE": "timestamp_tz", INTERVAL: "other", JSON: "json",
   };
   return table[duckType] ?? `unmapped ${duckType}`;
 }
@@ -132,6 +132,7 @@ describe("the cases of issue 11, each failing before", () => {
     expect(cell(rows, 0, "st")).toEqual({ d: "0.0000000001", i: "9007199254740993", t: "23:59:59.999999", ts: "1969-12-31T23:59:59.5Z" });
     expect(cell(rows, 0, "m")).toEqual({ a: "1.5000", b: null });
     expect(cell(rows, 0, "ll")).toEqual([["9223372036854775807"], [], null]);
+    expect(cell(rows, 0, "doc")).toEqual({ big: "9007199254740993", x: [1.5, "a"] }); // a JSON column: parsed, numbers exact
   });
 
   it("TIME as ISO times, INTERVAL as ISO durations, timestamps of every unit, UUID", async () => {
