@@ -210,12 +210,25 @@ export async function previewParquet(args: {
     for (const o of objects) {
       // a nested column cut short leaves undefined: stop at the first incomplete row
       if (readable.some((n) => o[n] === undefined)) break;
-      out.push(columns.map((c) => (c.unsupported ? null : converters.get(c.name)!(o[c.name]))));
+      out.push(columns.map((c) => (c.unsupported ? null : convert(c, o[c.name]))));
       complete++;
     }
     if (complete < Number(rg.num_rows) && out.length < want) break; // budget spent inside this group
   }
   return { columns, rows: out, truncated: out.length < totalRows, bytesRead };
+
+  // One value through its column's converter; a value the table cannot represent (a timestamp beyond
+  // what ISO-8601 text can say here) marks the column rather than failing the preview.
+  function convert(c: PreviewColumn, raw: unknown) {
+    try {
+      return converters.get(c.name)!(raw);
+    } catch (err) {
+      c.unsupported = `a value cannot be converted (${reason(err)})`;
+      converters.delete(c.name);
+      for (const r of out) r[columns.indexOf(c)] = null;
+      return null;
+    }
+  }
 
   // Reads what a row group's first `need` rows take: the whole group when small, else the pages
   // of each selected column chunk that hold them. Returns how many rows can be decoded and where
@@ -247,7 +260,14 @@ export async function previewParquet(args: {
           if (scan.need === 0 || scan.need <= prefix.byteLength) break;
           until = scan.need;
         }
-        if (scan.covered === 0 && scan.pending) throw pageTooLarge(path, scan.pending.compressed, scan.pending.uncompressed);
+        if (scan.covered === 0 && scan.pending && out.length === 0) {
+          const { compressed, uncompressed } = scan.pending;
+          if (compressed > byteBudget || uncompressed > PAGE_MEMORY_MAX) throw pageTooLarge(path, compressed, uncompressed);
+          throw new ConnectorError(
+            "invalid_request",
+            `The first pages of the ${chunks.length} columns together are more than a preview's ${mb(byteBudget)} budget; preview fewer columns with columns=...`,
+          );
+        }
         cuts.set(c, scan.cut);
         return scan.covered;
       }),
