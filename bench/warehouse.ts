@@ -23,6 +23,7 @@ type Engine = {
   connectionId: string;
   serverCount: () => Promise<{ roundTrips: number; bytes?: number; log?: any[] }>;
   calls: Array<[string, Call]>;
+  floors?: Record<string, string>; // what the protocol requires per call, where we name it
 };
 
 const median = (xs: number[]) => {
@@ -113,6 +114,30 @@ export async function warehouseAndFiles(ours: DevWorker, seed: Seed, want: { war
         return { roundTrips: s.turns, bytes: s.bytesFromClient + s.bytesFromServer };
       },
       calls: pgCalls(wsId),
+    });
+
+    // tcp: the Worker's own socket to PostgreSQL, through the delay proxy (no TLS: the proxy is local).
+    const tcpProxy = await proxyFor(`http://${addresses.pgHost}:${addresses.pgPort}`);
+    const tcpId = await create("/api/connections", {
+      name: "bench pg tcp",
+      type: "postgres",
+      credentialId: pgCred,
+      config: { ...pgBase, host: "127.0.0.1", port: tcpProxy.port, transport: "tcp" },
+    });
+    // The floor per API call on a new connection (one per call): StartupMessage, SASLInitialResponse
+    // and SASLResponse each wait for the server (SCRAM-SHA-256), then the call's one batch. With TLS
+    // add the SSLRequest and the TLS 1.3 handshake (2 more); the TCP handshake is not visible here.
+    const tcpFloor = "4 (3 startup/SCRAM + 1)";
+    engines.push({
+      engine: "postgres (tcp)",
+      proxy: tcpProxy,
+      connectionId: tcpId,
+      serverCount: async () => {
+        const c = tcpProxy.snapshot();
+        return { roundTrips: c.turns, bytes: c.bytesUp + c.bytesDown };
+      },
+      calls: pgCalls(tcpId),
+      floors: Object.fromEntries(pgCalls(tcpId).map(([name]) => [name, tcpFloor])),
     });
 
     const neonProxy = await proxyFor(addresses.neonHttpOrigin!);
@@ -254,7 +279,7 @@ export async function warehouseAndFiles(ours: DevWorker, seed: Seed, want: { war
     const rows: any[] = [];
     for (const e of engines) {
       for (const [endpoint, call] of e.calls) {
-        const row: any = { engine: e.engine, endpoint, status: "" };
+        const row: any = { engine: e.engine, endpoint, status: "", ...(e.floors?.[endpoint] ? { floor: e.floors[endpoint] } : {}) };
         rows.push(row);
         try {
           e.proxy.setDelay(0);
