@@ -51,6 +51,23 @@ describe("authentication over tcp", () => {
     expect(statuses(r.steps)).toEqual(["connect:passed", "authenticate:failed", "authorize:skipped", "sample:skipped"]);
   });
 
+  it("fails authenticate when the server's SCRAM signature is wrong (it does not know the password)", async () => {
+    const password = "Scram-Checked-Pw-99";
+    const before = await fakeStats("badscram");
+    const r = await withSession("tcp", (s) => s.test(), {
+      config: { port: Number(servers.pgFake_badscram), sslMode: "disable" },
+      creds: { user: "someone", password },
+    });
+    expect(statuses(r.steps)).toEqual(["connect:passed", "authenticate:failed", "authorize:skipped", "sample:skipped"]);
+    expect(r.steps[1]).toMatchObject({ code: "auth_failed" });
+    expect(r.steps[1]!.message).toMatch(/server signature does not match/);
+    expect(JSON.stringify(r)).not.toContain(password);
+    // Both SCRAM messages went out (the proof, never the password), and nothing after the bad signature.
+    const after = await fakeStats("badscram");
+    expect(after.passwords - before.passwords).toBe(2);
+    expect(after.messages.slice(before.messages.length)).toEqual(["p", "p"]);
+  });
+
   it("does not send the password to a server that asks for it in cleartext without TLS", async () => {
     const password = "Never-Sent-In-Clear-77";
     const before = await fakeStats("cleartext");

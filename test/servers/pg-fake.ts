@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createServer as createHttpServer } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
 import type { Started } from "./index";
@@ -7,10 +8,12 @@ import type { Started } from "./index";
 //   cleartext: refuses TLS (N), asks for the password in cleartext (AuthenticationCleartextPassword)
 //              and records every message it then receives;
 //   midresult: trusts the client, answers a statement with a row description and two rows, then
-//              closes the connection in the middle of the result.
+//              closes the connection in the middle of the result;
+//   badscram:  runs a SCRAM-SHA-256 exchange (RFC 5802/7677) but signs its final message with a key it
+//              does not have (a server that does not know the password), then says AuthenticationOk.
 // GET /stats?name=<server> -> { connections, messages: [type letters], passwords: number }
 type Stats = { connections: number; messages: string[]; passwords: number };
-type Behaviour = "cleartext" | "midresult";
+type Behaviour = "cleartext" | "midresult" | "badscram";
 
 const int32 = (n: number) => {
   const b = Buffer.alloc(4);
@@ -56,6 +59,7 @@ function serve(behaviour: Behaviour, stats: Stats, socket: Socket) {
         }
         started = true;
         if (behaviour === "cleartext") socket.write(message("R", int32(3)));
+        else if (behaviour === "badscram") socket.write(message("R", int32(10), cstr("SCRAM-SHA-256"), Buffer.from([0])));
         else socket.write(Buffer.concat([authOk(), message("S", cstr("server_version"), cstr("18.0 (fake)")), ready()]));
         continue;
       }
@@ -63,8 +67,22 @@ function serve(behaviour: Behaviour, stats: Stats, socket: Socket) {
       const type = String.fromCharCode(buf[0]!);
       const len = buf.readInt32BE(1);
       if (buf.length < len + 1) return;
+      const msgBody = buf.subarray(5, len + 1);
       buf = buf.subarray(len + 1);
       stats.messages.push(type);
+      if (behaviour === "badscram") {
+        if (type !== "p") return void socket.destroy();
+        stats.passwords++;
+        const body = msgBody.toString("latin1");
+        const nonce = /r=([^,\0]+)/.exec(body)?.[1];
+        if (body.startsWith("SCRAM-SHA-256") && nonce) {
+          // server-first-message: our nonce extends the client's; salt and iteration count.
+          socket.write(message("R", int32(11), Buffer.from(`r=${nonce}fakeServerNonce,s=${randomBytes(16).toString("base64")},i=4096`)));
+        } else {
+          socket.write(Buffer.concat([message("R", int32(12), Buffer.from(`v=${randomBytes(32).toString("base64")}`)), authOk(), ready()]));
+        }
+        continue;
+      }
       if (behaviour === "cleartext") {
         if (type === "p") stats.passwords++;
         socket.end(fatal("28P01", "password authentication failed"));
@@ -97,7 +115,7 @@ export async function start(): Promise<Started> {
   const sockets = new Set<Socket>();
   const stats = new Map<string, Stats>();
   const addresses: Record<string, string> = {};
-  for (const behaviour of ["cleartext", "midresult"] as const) {
+  for (const behaviour of ["cleartext", "midresult", "badscram"] as const) {
     const s: Stats = { connections: 0, messages: [], passwords: 0 };
     stats.set(behaviour, s);
     const server = createServer((socket) => {

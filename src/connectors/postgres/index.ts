@@ -5,7 +5,8 @@ import { openSession } from "./session";
 import { transportHosts } from "./transport";
 
 // PostgreSQL and Neon. Transport (see transport.ts): Neon's SQL-over-HTTP for Neon hosts or when
-// httpEndpoint is set (one request per call), otherwise the wire protocol through a WebSocket proxy.
+// httpEndpoint is set (one request per call), the wire protocol (node-postgres) through a WebSocket
+// proxy when one is set, otherwise over a TCP socket the Worker opens itself.
 export const postgresConnector: ConnectorDefinition<PostgresConfig> = {
   type: "postgres",
   displayName: "Postgres",

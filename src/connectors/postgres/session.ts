@@ -10,7 +10,6 @@ import * as catalog from "./introspect";
 import { buildRowSet, resolveTypes } from "./rowset";
 import { runTest } from "./test-steps";
 import { resolveTransport, type PgTarget, type PgTransport, type ResolvedTransport } from "./transport";
-import { openWebSocketTransport } from "./ws-transport";
 
 // One session per API call: transports are opened lazily (one per database touched) and closed in close().
 
@@ -18,6 +17,8 @@ import { openWebSocketTransport } from "./ws-transport";
 // Node scripts that import the API (the OpenAPI dump) never load its Workers-only socket.
 const openTcp = async (...args: Parameters<typeof import("./tcp-transport").openTcpTransport>) =>
   (await import("./tcp-transport")).openTcpTransport(...args);
+const openWs = async (...args: Parameters<typeof import("./ws-transport").openWebSocketTransport>) =>
+  (await import("./ws-transport")).openWebSocketTransport(...args);
 
 const WRAPPABLE = /^\(*\s*(select|with|values|table)\b/i;
 
@@ -47,7 +48,7 @@ export function openSession(
         r.kind === "http"
           ? Promise.resolve(openHttpTransport(r.endpoint, target, ctx))
           : r.kind === "websocket"
-            ? openWebSocketTransport(r.proxy, target, ctx)
+            ? openWs(r.proxy, target, ctx)
             : openTcp(target, r.sslMode, ctx);
       transports.set(database, t);
       t.catch(() => transports.delete(database));

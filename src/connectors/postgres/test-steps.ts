@@ -20,7 +20,7 @@ const PROBE = `SELECT current_database()::text, current_user::text,
 const AUTH_METHOD: Record<AuthMethod, string> = {
   "scram-sha-256": "with SCRAM-SHA-256",
   md5: "with MD5, a weak method (the stored hash is enough to log in): switch the role to scram-sha-256",
-  cleartext: "with a cleartext password over TLS",
+  cleartext: "with a cleartext password over an encrypted connection",
   trust: "without a password (the server trusts this address)",
 };
 
@@ -74,7 +74,7 @@ export async function runTest(t: TestTarget): Promise<TestResult> {
     step("authenticate", "passed", 0, `Authenticated as ${t.user} ${AUTH_METHOD[transport.authMethod ?? "trust"]} (during connect)`);
   } else {
     step("connect", "passed", openedMs, "Reached the server through the WebSocket proxy");
-    step("authenticate", "passed", 0, `Authenticated as ${t.user} (during connect)`);
+    step("authenticate", "passed", 0, `Authenticated as ${t.user} ${AUTH_METHOD[transport.authMethod ?? "trust"]} (during connect)`);
   }
   const [, , usage] = probeRow;
   const authorizeMs = http ? 0 : probeMs;
