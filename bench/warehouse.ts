@@ -114,6 +114,7 @@ export async function warehouseAndFiles(ours: DevWorker, seed: Seed, want: { war
         return { roundTrips: s.turns, bytes: s.bytesFromClient + s.bytesFromServer };
       },
       calls: pgCalls(wsId),
+      floors: Object.fromEntries(pgCalls(wsId).map(([name]) => [name, "6 turns: upgrade + 3 startup/SCRAM + 1 call + Terminate (5 waits)"])),
     });
 
     // tcp: the Worker's own socket to PostgreSQL, through the delay proxy (no TLS: the proxy is local).
@@ -127,7 +128,8 @@ export async function warehouseAndFiles(ours: DevWorker, seed: Seed, want: { war
     // The floor per API call on a new connection (one per call): StartupMessage, SASLInitialResponse
     // and SASLResponse each wait for the server (SCRAM-SHA-256), then the call's one batch. With TLS
     // add the SSLRequest and the TLS 1.3 handshake (2 more); the TCP handshake is not visible here.
-    const tcpFloor = "4 (3 startup/SCRAM + 1)";
+    // Turns also count Terminate at the end, which waits for nothing: 4 waits, 5 turns.
+    const tcpFloor = "5 turns: 3 startup/SCRAM + 1 call + Terminate (4 waits)";
     engines.push({
       engine: "postgres (tcp)",
       proxy: tcpProxy,
@@ -153,6 +155,7 @@ export async function warehouseAndFiles(ours: DevWorker, seed: Seed, want: { war
       connectionId: httpId,
       serverCount: async () => ({ roundTrips: (await getJson(`${addresses.neonHttpStatsUrl}?key=/bench/sql`)).requests }),
       calls: pgCalls(httpId),
+      floors: Object.fromEntries(pgCalls(httpId).map(([name]) => [name, "1 request"])),
     });
 
     try {

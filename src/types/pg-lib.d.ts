@@ -15,7 +15,7 @@ declare module "pg-cloudflare" {
     destroyed: boolean;
     connect(port: number, host: string, connectListener?: (...args: unknown[]) => void): Promise<this | undefined>;
     write(data: Uint8Array | string, callback?: (error?: unknown) => void): true | void;
-    end(): this;
+    end(...args: unknown[]): this;
     destroy(reason?: string): this;
   }
 }

@@ -13,6 +13,10 @@ export function socketUrl(host: string, port: number): string {
 }
 
 export class GuardedSocket extends CloudflareSocket {
+  private markEnded!: () => void;
+  /** Settles when the driver ends the socket (after its last write, e.g. Terminate, was handed over). */
+  readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve));
+
   constructor(
     ssl: boolean,
     private readonly guard: Pick<ConnectorContext, "assertAllowed">,
@@ -28,5 +32,10 @@ export class GuardedSocket extends CloudflareSocket {
       return Promise.resolve(undefined);
     }
     return super.connect(port, host, connectListener);
+  }
+
+  override end(): this {
+    this.markEnded();
+    return super.end();
   }
 }

@@ -7,6 +7,9 @@ export class WebSocketSocket extends EventEmitter {
   writable = false;
   destroyed = false;
   private ws: WebSocket | null = null;
+  private markEnded!: () => void;
+  /** Settles when the driver ends the socket (after its last write, e.g. Terminate, was handed over). */
+  readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve));
 
   constructor(private readonly url: string) {
     super();
@@ -80,6 +83,7 @@ export class WebSocketSocket extends EventEmitter {
   }
 
   end(): this {
+    this.markEnded();
     this.writable = false;
     try {
       this.ws?.close(1000);
