@@ -271,6 +271,68 @@ export async function warehouseAndFiles(ours: DevWorker, seed: Seed, want: { war
     console.error(`[servers] s3 skipped: ${(e as Error).message}`);
   }
 
+  // Lakehouse catalogs: the Iceberg contract server (R2 personality, bearer) and the Glue contract
+  // server, behind delay proxies; their data files are read from the S3 server (not proxied: the
+  // preview's own `requests` count says how many storage GETs it made).
+  if (want.warehouse && s3) {
+    try {
+      await startServer("iceberg", () => import("../test/servers/iceberg"));
+      const proxy = await proxyFor(addresses.icebergEndpoint!);
+      const cred = await create("/api/credentials", { name: "bench iceberg", type: "iceberg", method: "bearer", identity: {}, secrets: { token: addresses.icebergBearer } });
+      const id = await create("/api/connections", {
+        name: "bench iceberg",
+        type: "iceberg",
+        credentialId: cred,
+        config: { catalogUri: `http://${proxy.origin}/r2/bench`, warehouse: addresses.icebergR2Warehouse },
+      });
+      engines.push({
+        engine: "iceberg",
+        proxy,
+        connectionId: id,
+        serverCount: async () => ({ roundTrips: (await getJson(`${addresses.icebergEndpoint}/r2/bench/__test/stats`)).total ?? 0 }),
+        calls: [
+          ["test", { method: "POST", path: `/api/connections/${id}/test` }],
+          ["catalogs", { method: "GET", path: `/api/connections/${id}/catalogs` }],
+          ["schemas", { method: "GET", path: `/api/connections/${id}/schemas` }],
+          ["tables", { method: "GET", path: `/api/connections/${id}/tables?schema=sales` }],
+          ["columns", { method: "GET", path: `/api/connections/${id}/columns?schema=sales&table=orders` }],
+          ["preview", { method: "GET", path: `/api/connections/${id}/preview?schema=sales&table=payments&limit=10` }],
+        ],
+      });
+      await startServer("glue", () => import("../test/servers/glue"));
+      const glueProxy = await proxyFor(addresses.glueEndpoint!);
+      const glueCred = await create("/api/credentials", {
+        name: "bench glue",
+        type: "glue",
+        method: "accessKey",
+        identity: { accessKeyId: addresses.s3AccessKeyId },
+        secrets: { secretAccessKey: addresses.s3SecretAccessKey },
+      });
+      const glueId = await create("/api/connections", {
+        name: "bench glue",
+        type: "glue",
+        credentialId: glueCred,
+        config: { region: addresses.glueRegion, endpoint: `http://${glueProxy.origin}/s/bench`, s3Endpoint: addresses.s3Endpoint, s3Addressing: "path" },
+      });
+      engines.push({
+        engine: "glue",
+        proxy: glueProxy,
+        connectionId: glueId,
+        serverCount: async () => ({ roundTrips: (await getJson(`${addresses.glueEndpoint}/s/bench/__test/stats`)).total ?? 0 }),
+        calls: [
+          ["test", { method: "POST", path: `/api/connections/${glueId}/test` }],
+          ["catalogs", { method: "GET", path: `/api/connections/${glueId}/catalogs` }],
+          ["schemas", { method: "GET", path: `/api/connections/${glueId}/schemas` }],
+          ["tables", { method: "GET", path: `/api/connections/${glueId}/tables?schema=sales` }],
+          ["columns", { method: "GET", path: `/api/connections/${glueId}/columns?schema=sales&table=orders_iceberg` }],
+          ["preview (parquet)", { method: "GET", path: `/api/connections/${glueId}/preview?schema=sales&table=orders_parquet&limit=10` }],
+        ],
+      });
+    } catch (e) {
+      console.error(`[servers] lakehouse skipped: ${(e as Error).message}`);
+    }
+  }
+
   const out: Record<string, unknown> = {};
   // Large files first, while the workerd process has not yet grown for other calls (its memory is
   // measured as growth of the resident set, which pages already resident would hide).
