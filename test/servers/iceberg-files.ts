@@ -1,5 +1,5 @@
 import { AwsClient } from "aws4fetch";
-import * as avro from "avsc";
+import * as avroModule from "avsc";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { tableMetadata, type SchemaDoc } from "./iceberg-seed";
 
@@ -9,6 +9,9 @@ import { tableMetadata, type SchemaDoc } from "./iceberg-seed";
 // (manifest_file and manifest_entry with their field ids). Tables:
 //   sales.payments  two data files (3 + 2 rows)
 //   sales.refunds   one data file and a position-delete file (deletes are not applied: said so)
+
+// avsc is CommonJS: Vite hands its exports as the namespace, Node's ESM loader as `default`.
+const avro = ((avroModule as unknown as { default?: typeof avroModule }).default ?? avroModule) as typeof avroModule;
 
 const PAYMENTS: SchemaDoc = {
   type: "struct",
@@ -70,7 +73,7 @@ const MANIFEST_ENTRY = {
 };
 
 function avroFile(schema: object, records: unknown[], meta: Record<string, string>): Promise<Buffer> {
-  const type = avro.Type.forSchema(schema as avro.Schema);
+  const type = avro.Type.forSchema(schema as avroModule.Schema);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const enc = new avro.streams.BlockEncoder(type, { codec: "deflate", metadata: Object.fromEntries(Object.entries(meta).map(([k, v]) => [k, Buffer.from(v)])) } as never);
