@@ -1,5 +1,6 @@
 import { AwsClient } from "aws4fetch";
-import * as avroModule from "avsc";
+import { createRequire } from "node:module";
+import type * as avroModule from "avsc";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { tableMetadata, type SchemaDoc } from "./iceberg-seed";
 
@@ -10,8 +11,8 @@ import { tableMetadata, type SchemaDoc } from "./iceberg-seed";
 //   sales.payments  two data files (3 + 2 rows)
 //   sales.refunds   one data file and a position-delete file (deletes are not applied: said so)
 
-// avsc is CommonJS: Vite hands its exports as the namespace, Node's ESM loader as `default`.
-const avro = ((avroModule as unknown as { default?: typeof avroModule }).default ?? avroModule) as typeof avroModule;
+// avsc is CommonJS; loaded with require so that Vite and Node's ESM loader see the same exports.
+const avro = createRequire(import.meta.url)("avsc") as typeof avroModule;
 
 const PAYMENTS: SchemaDoc = {
   type: "struct",
