@@ -31,7 +31,18 @@ export class GuardedSocket extends CloudflareSocket {
       queueMicrotask(() => this.emit("error", err));
       return Promise.resolve(undefined);
     }
-    return super.connect(port, host, connectListener);
+    const connecting = super.connect(port, host, connectListener);
+    // The driver's socket reports failures as error events, but leaves some of the runtime socket's
+    // promises unobserved; a refused or failed connection would then log an unhandled rejection.
+    void connecting.then(() => this.observeRuntimePromises());
+    return connecting;
+  }
+
+  private observeRuntimePromises() {
+    const inner = this as unknown as Record<string, { opened?: Promise<unknown>; closed?: Promise<unknown> } | null>;
+    for (const key of ["_cfSocket", "_cfWriter", "_cfReader"]) {
+      for (const p of [inner[key]?.opened, inner[key]?.closed]) p?.catch(() => {});
+    }
   }
 
   override end(): this {
