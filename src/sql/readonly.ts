@@ -226,3 +226,67 @@ export function quoteLiteral(value: string, dialect: SqlDialect): string {
       return "'" + value.replaceAll("\\", "\\\\").replaceAll("'", "\\'") + "'";
   }
 }
+
+// Characters PostgreSQL builds operator names from.
+const OPERATOR_CHARS = new Set("+-*/<>=~!@#%^&|`?");
+// Operators a statement uses without spelling them: comparisons (IN, BETWEEN, NULLIF, GREATEST, ...)
+// and LIKE / ILIKE / SIMILAR TO. Judged too, so that a type's own operator cannot hide behind them.
+const IMPLIED_OPERATORS = ["=", "<>", "<", ">", "<=", ">=", "~~", "~~*", "!~~", "!~~*", "~", "!~"];
+const asciiLower = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+const isWordLike = (t: Token) => t.kind === "word" || t.kind === "number";
+// Two tokens the server reads as one identifier: only non-ASCII characters between them.
+const joinsForServer = (sql: string, a: Token, b: Token) =>
+  isWordLike(a) && isWordLike(b) && b.start > a.end && [...sql.slice(a.end, b.start)].every((c) => c.charCodeAt(0) >= 0x80);
+
+/**
+ * Every name a postgres statement could call a function by, for the catalog check of
+ * pg-function-policy.ts: each identifier in any position (calls, field notation, types in casts), in
+ * every spelling the server might fold it to (quoted, U&-decoded, ASCII-folded; the server truncates
+ * to 63 bytes itself), and each operator spelling (every substring of a run of operator characters).
+ * Collected over every reading of the text, like the checks above. Call after assertReadOnly.
+ */
+export function postgresCallables(sql: string): { names: string[]; operators: string[] } {
+  const names = new Set<string>();
+  const operators = new Set<string>(IMPLIED_OPERATORS);
+  for (const opts of lexVariants("postgres")) {
+    const tokens = tokenize(sql, opts);
+    let run = "";
+    let runEnd = -1;
+    const flush = () => {
+      if (run.length > 63) throw refuse("An operator longer than 63 characters is not allowed");
+      for (let i = 0; i < run.length; i++) for (let j = i + 1; j <= run.length; j++) operators.add(run.slice(i, j));
+      run = "";
+    };
+    for (const t of tokens) {
+      if (t.kind === "punct" && OPERATOR_CHARS.has(t.value)) {
+        if (t.start !== runEnd) flush();
+        run += t.value;
+        runEnd = t.end;
+        continue;
+      }
+      flush();
+      runEnd = -1;
+      if (t.kind === "word") {
+        const raw = sql.slice(t.start, t.end);
+        names.add(t.value);
+        names.add(asciiLower(raw));
+        names.add(raw.toLowerCase());
+      } else if (t.kind === "qident") {
+        names.add(t.value);
+      }
+    }
+    flush();
+    // The server reads every non-ASCII character as part of an identifier, including the spaces that
+    // split words here: `ts_stat<NBSP>x` is one name to it. Add those joined spellings too.
+    for (let i = 0; i < tokens.length; i++) {
+      let j = i;
+      while (j + 1 < tokens.length && joinsForServer(sql, tokens[j]!, tokens[j + 1]!)) j++;
+      if (j > i && tokens[i]!.kind === "word") {
+        const raw = sql.slice(tokens[i]!.start, tokens[j]!.end);
+        names.add(asciiLower(raw));
+        names.add(raw.toLowerCase());
+      }
+    }
+  }
+  return { names: [...names], operators: [...operators] };
+}

@@ -21,6 +21,9 @@ export const PG_ROLES = {
   outsiderPassword: "outsider-test-pw-0004",
   md5User: "app_md5",
   md5Password: "md5-test-pw-0005",
+  // Set up exactly as the README's read-only role (default_transaction_read_only on, SELECT only).
+  readOnly: "ro_reader",
+  readOnlyPassword: "ro-reader-test-pw-0006",
   database: "sample",
 };
 
@@ -141,6 +144,34 @@ export async function start(): Promise<Started> {
     } finally {
       await owner.end();
     }
+    // The targets of the read-only attacks (test/postgres/function-policy.test.ts): dblink, which runs
+    // SQL in a second session outside the caller's transaction, and a table and sequence to attack.
+    const sampleAdmin = new pg.Client({
+      host: "127.0.0.1",
+      port,
+      user: PG_ROLES.superUser,
+      password: PG_ROLES.superPassword,
+      database: PG_ROLES.database,
+    });
+    await sampleAdmin.connect();
+    try {
+      await sampleAdmin.query(`
+        CREATE EXTENSION dblink;
+        CREATE TABLE public.victim (id int PRIMARY KEY, v text);
+        INSERT INTO public.victim VALUES (1, 'a'), (2, 'b'), (3, 'c');
+        CREATE SEQUENCE public.victim_seq START 7;
+        ALTER TABLE public.victim OWNER TO ${PG_ROLES.owner};
+        ALTER SEQUENCE public.victim_seq OWNER TO ${PG_ROLES.owner};
+        GRANT SELECT ON public.victim, public.victim_seq TO ${PG_ROLES.reader};
+        CREATE ROLE ${PG_ROLES.readOnly} LOGIN PASSWORD '${PG_ROLES.readOnlyPassword}';
+        ALTER ROLE ${PG_ROLES.readOnly} SET default_transaction_read_only = on;
+        GRANT CONNECT ON DATABASE ${PG_ROLES.database} TO ${PG_ROLES.readOnly};
+        GRANT USAGE ON SCHEMA public TO ${PG_ROLES.readOnly};
+        GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${PG_ROLES.readOnly};
+      `);
+    } finally {
+      await sampleAdmin.end();
+    }
     const other = new pg.Client({
       host: "127.0.0.1",
       port,
@@ -177,6 +208,8 @@ export async function start(): Promise<Started> {
       pgOutsiderPassword: PG_ROLES.outsiderPassword,
       pgMd5User: PG_ROLES.md5User,
       pgMd5Password: PG_ROLES.md5Password,
+      pgReadOnlyUser: PG_ROLES.readOnly,
+      pgReadOnlyPassword: PG_ROLES.readOnlyPassword,
     },
     stop: stopAll,
   };

@@ -53,10 +53,13 @@ export function openHttpTransport(endpoint: URL, target: PgTarget, ctx: Connecto
   return {
     kind: "http",
     async query(sql: string, params: unknown[], opts: QueryOptions): Promise<PgResult> {
-      const queries = [
+      // The batch is one transaction: an error in the settings or the preflight skips the statement.
+      const queries: Array<{ query: string; params: Array<string | null> }> = [
         { query: SETTINGS, params: [String(Math.max(1, Math.floor(opts.timeoutMs)))] },
-        { query: sql, params: params.map(toParam) },
       ];
+      if (opts.preflight) queries.push({ query: opts.preflight.sql, params: opts.preflight.params.map(toParam) });
+      const at = queries.length;
+      queries.push({ query: sql, params: params.map(toParam) });
       if (opts.withTypes) queries.push({ query: USER_TYPES_SQL, params: [] });
       const body = JSON.stringify({ queries });
       let res: Response;
@@ -86,7 +89,7 @@ export function openHttpTransport(endpoint: URL, target: PgTarget, ctx: Connecto
         } catch {
           throw new ConnectorError("upstream_error", `${where} answered with a body that is not JSON`);
         }
-        const r = parsed.results?.[1];
+        const r = parsed.results?.[at];
         if (!r || !Array.isArray(r.fields) || !Array.isArray(r.rows)) {
           throw new ConnectorError("upstream_error", `${where} answered without the expected batch results`);
         }
@@ -95,7 +98,7 @@ export function openHttpTransport(endpoint: URL, target: PgTarget, ctx: Connecto
           rows: r.rows as PgResult["rows"],
           command: String(r.command ?? ""),
           rowCount: typeof r.rowCount === "number" ? r.rowCount : null,
-          typeRows: opts.withTypes && Array.isArray(parsed.results?.[2]?.rows) ? (parsed.results[2].rows as PgResult["rows"]) : undefined,
+          typeRows: opts.withTypes && Array.isArray(parsed.results?.[at + 1]?.rows) ? (parsed.results[at + 1]!.rows as PgResult["rows"]) : undefined,
         };
       }
       if (res.status === 400) {

@@ -3,13 +3,14 @@ import type {
   CatalogInfo, Column, ConnectorContext, ConnectorSession, Page, PageRequest, RowSet, SchemaInfo, TableInfo,
   TableRef, TestResult,
 } from "../types";
-import { assertReadOnly, quoteIdent } from "../../sql/readonly";
+import { functionPreflight, preflightRefusal } from "../../sql/pg-function-policy";
+import { assertReadOnly, postgresCallables, quoteIdent } from "../../sql/readonly";
 import type { PostgresConfig } from "./config";
 import { openHttpTransport } from "./http-transport";
 import * as catalog from "./introspect";
 import { buildRowSet, resolveTypes } from "./rowset";
 import { runTest } from "./test-steps";
-import { resolveTransport, type PgTarget, type PgTransport, type ResolvedTransport } from "./transport";
+import { resolveTransport, type PgTarget, type PgTransport, type QueryOptions, type ResolvedTransport } from "./transport";
 
 // One session per API call: transports are opened lazily (one per database touched) and closed in close().
 
@@ -58,11 +59,22 @@ export function openSession(
   const run = async (catalogName?: string) => ({ transport: await transportFor(catalogName || config.database), timeoutMs: timeoutMs() });
   const clampPage = (p: PageRequest) => Math.max(1, Math.min(1000, Math.floor(p.limit) || 100));
 
-  async function readOnly(sql: string, database: string | undefined, maxRows: number, requestedTimeout?: number): Promise<RowSet> {
+  async function readOnly(
+    sql: string,
+    database: string | undefined,
+    maxRows: number,
+    requestedTimeout?: number,
+    preflight?: QueryOptions["preflight"],
+  ): Promise<RowSet> {
     const started = Date.now();
     const transport = await transportFor(database || config.database);
     const ms = timeoutMs(requestedTimeout);
-    const result = await transport.query(sql, [], { readOnlyTransaction: true, timeoutMs: ms, withTypes: true });
+    let result;
+    try {
+      result = await transport.query(sql, [], { readOnlyTransaction: true, timeoutMs: ms, withTypes: true, preflight });
+    } catch (err) {
+      throw (preflight && preflightRefusal(err, preflight)) || err;
+    }
     const types = await resolveTypes(result, transport, timeoutMs());
     return buildRowSet(result, types, maxRows, ctx.limits.responseBytes, started);
   }
@@ -110,7 +122,10 @@ export function openSession(
       const statement = assertReadOnly(args.sql, "postgres").replace(/;+\s*$/, "");
       const maxRows = Math.max(1, Math.min(Math.floor(args.maxRows) || ctx.limits.queryRows, ctx.limits.queryRows));
       const sql = WRAPPABLE.test(statement) ? `SELECT * FROM (\n${statement}\n) AS q LIMIT ${maxRows + 1}` : statement;
-      return readOnly(sql, undefined, maxRows, args.timeoutMs);
+      // The server's catalog decides which of the functions the statement can call are allowed; the
+      // check runs just before the statement, in the same transaction and round trip. Previews need
+      // none: their SQL is ours and calls nothing.
+      return readOnly(sql, undefined, maxRows, args.timeoutMs, functionPreflight(postgresCallables(statement)));
     },
     async close(): Promise<void> {
       const all = [...transports.values()];

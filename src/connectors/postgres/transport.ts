@@ -19,8 +19,9 @@ export type QueryOptions = {
   timeoutMs: number;
   // Send the database's own types along when that costs no extra round trip (HTTP batch).
   withTypes?: boolean;
-  // A statement run inside the same read-only transaction just before `sql`; its error aborts the
-  // transaction, so `sql` never runs. Sent in the same batch or frame as the statement.
+  // A statement run inside the same read-only transaction just before the statement, whose error aborts
+  // the transaction so that the statement never runs; pipelined (same batch or frame) where the transport
+  // allows. Used for the catalog check of the functions a user statement calls (sql/pg-function-policy.ts).
   preflight?: { sql: string; params: unknown[] };
 };
 
