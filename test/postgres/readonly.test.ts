@@ -111,8 +111,10 @@ describe("Neon HTTP batch flags", () => {
     await withSession("http", (s) => s.query!({ sql: "SELECT 1", maxRows: 1, timeoutMs: 1234 }), { tag });
     const stats = await neonStats(tag);
     expect(stats.lastBatchHeaders?.["neon-batch-read-only"]).toBe("true");
-    expect(stats.lastStatements).toHaveLength(3); // settings, the statement, the database's own types
+    // settings, the catalog check of the statement's functions, the statement, the database's own types
+    expect(stats.lastStatements).toHaveLength(4);
     expect(stats.lastStatements[0]).toContain("set_config('statement_timeout', $1, true)");
-    expect(stats.lastStatements[1]).toBe("SELECT * FROM (\nSELECT 1\n) AS q LIMIT 2");
+    expect(stats.lastStatements[1]).toContain("pg_catalog.pg_proc");
+    expect(stats.lastStatements[2]).toBe("SELECT * FROM (\nSELECT 1\n) AS q LIMIT 2");
   });
 });
