@@ -33,8 +33,21 @@ const FORBIDDEN: Record<SqlDialect, Set<string>> = {
 };
 
 // Functions with side effects (or that read the server's files), matched by name wherever the name
-// appears: bare, quoted, or schema-qualified (the last part is its own token).
-type NameRule = { exact: Set<string>; prefixes: string[] };
+// appears: bare, quoted, or schema-qualified (the last part is its own token). `calls` prefixes match
+// only a call (the name followed by "("), so that columns named alike stay usable; `allowed` names
+// are exceptions to the prefixes.
+//
+// For postgres this is only an early first layer: the rule is the server's catalog, checked in the
+// statement's own transaction (pg-function-policy.ts). Snowflake and Databricks offer no catalog of
+// side effects that could be consulted in the same request, so there these lists are the rule (and
+// the README lists each entry's reason):
+//  - Snowflake SYSTEM$ functions act on the account (cancel or abort queries and sessions, change
+//    tasks, pipes, parameters, send e-mail): every one is refused except the pure readers below.
+//    NEXTVAL advances a sequence.
+//  - Databricks reflect / java_method / try_reflect run any JVM method; http_request sends HTTP
+//    requests (any method) with a connection's stored credentials; secret / try_secret / list_secrets
+//    return workspace secrets; ai_* functions send rows to model-serving endpoints and are billed.
+type NameRule = { exact: Set<string>; prefixes: string[]; calls?: string[]; allowed?: Set<string> };
 const SIDE_EFFECT_FUNCTIONS: Record<SqlDialect, NameRule> = {
   postgres: {
     exact: new Set([
@@ -58,14 +71,28 @@ const SIDE_EFFECT_FUNCTIONS: Record<SqlDialect, NameRule> = {
       "pg_copy_", "pg_replication_origin_", "pg_logical_slot_",
     ],
   },
-  snowflake: { exact: new Set(["nextval"]), prefixes: ["system$cancel", "system$abort"] },
-  databricks: { exact: new Set(["reflect", "java_method", "try_reflect"]), prefixes: [] },
+  snowflake: {
+    exact: new Set(["nextval"]),
+    prefixes: ["system$"],
+    // Readers: the type of an expression, a table's clustering metadata, a tag's value.
+    allowed: new Set(["system$typeof", "system$clustering_information", "system$clustering_depth", "system$get_tag"]),
+  },
+  databricks: {
+    exact: new Set(["reflect", "java_method", "try_reflect", "http_request", "secret", "try_secret", "list_secrets"]),
+    prefixes: [],
+    calls: ["ai_"],
+  },
 };
 
-const isSideEffectFunction = (name: string, dialect: SqlDialect) => {
+const isSideEffectFunction = (name: string, dialect: SqlDialect, called: boolean) => {
   const rule = SIDE_EFFECT_FUNCTIONS[dialect];
   const lower = name.toUpperCase().toLowerCase();
-  return rule.exact.has(lower) || rule.prefixes.some((p) => lower.startsWith(p));
+  if (rule.allowed?.has(lower)) return false;
+  return (
+    rule.exact.has(lower) ||
+    rule.prefixes.some((p) => lower.startsWith(p)) ||
+    (called && (rule.calls ?? []).some((p) => lower.startsWith(p)))
+  );
 };
 
 const isPunct = (t: Token | undefined, value: string) => t?.kind === "punct" && t.value === value;
@@ -111,7 +138,7 @@ function checkStatement(stmt: Token[], dialect: SqlDialect): void {
         `The keyword ${shown(t.value)} is not allowed in a read-only query (use a quoted identifier if it is a name)`,
       );
     }
-    if ((t.kind === "word" || t.kind === "qident") && isSideEffectFunction(t.value, dialect)) {
+    if ((t.kind === "word" || t.kind === "qident") && isSideEffectFunction(t.value, dialect, isPunct(next, "("))) {
       throw refuse(`The function ${t.value.slice(0, 64)} is not allowed in a read-only query`);
     }
     if (dialect === "postgres") {

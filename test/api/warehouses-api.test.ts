@@ -41,6 +41,13 @@ describe("snowflake through the API", () => {
     expect(String(q.json.rows[0][0])).toBe("1");
     expectProblem(await api("/api/connections/test-query", { method: "POST", token, body: { connectionId: id, sql: "DROP TABLE SALES.CUSTOMERS" } }), 422);
   });
+
+  it("refuses SYSTEM$ functions that act, with a 422 naming the function", async () => {
+    const { token, id } = await connection("snowflake");
+    const res = await api("/api/connections/test-query", { method: "POST", token, body: { connectionId: id, sql: "SELECT SYSTEM$SET_RETURN_VALUE('x')" } });
+    expectProblem(res, 422, "invalid_request");
+    expect(res.json.detail).toMatch(/The function system\$set_return_value is not allowed in a read-only query/i);
+  });
 });
 
 describe("databricks through the API", () => {
@@ -59,6 +66,13 @@ describe("databricks through the API", () => {
     const q = await api("/api/connections/test-query", { method: "POST", token, body: { connectionId: id, sql: "SELECT 1 AS one", maxRows: 5 } });
     expect(q.status).toBe(200);
     expect(q.json.rowCount).toBe(1);
+  });
+
+  it("refuses functions that act outside the query (secrets, HTTP requests), with a 422 naming the function", async () => {
+    const { token, id } = await connection("databricks");
+    const res = await api("/api/connections/test-query", { method: "POST", token, body: { connectionId: id, sql: "SELECT secret('scope', 'key') AS s" } });
+    expectProblem(res, 422, "invalid_request");
+    expect(res.json.detail).toMatch(/The function secret is not allowed in a read-only query/);
   });
 
   it("discovers catalogs with their schemas, or the schemas of one catalog, paginated", async () => {

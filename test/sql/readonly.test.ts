@@ -380,6 +380,88 @@ describe("assertReadOnly: side-effect functions", () => {
     expect(refusal("SELECT reflect('java.lang.Thread', 'sleep', 1)", "databricks").message).toMatch(/function reflect/);
     expect(assertReadOnly("SELECT SYSTEM$TYPEOF(1)", "snowflake")).toBe("SELECT SYSTEM$TYPEOF(1)");
   });
+
+  it("snowflake refuses every SYSTEM$ function but the documented readers, in every spelling", () => {
+    for (const sql of [
+      "SELECT SYSTEM$CANCEL_QUERY('01a2')",
+      "SELECT system$set_return_value('x')",
+      'SELECT "SYSTEM$SEND_EMAIL"(\'i\', \'a@b.c\', \'s\', \'b\')',
+      "SELECT * FROM TABLE(SYSTEM$USER_TASK_CANCEL_ONGOING_EXECUTIONS('t'))",
+      "SELECT CASE WHEN 1 = 1 THEN SYSTEM$PIPE_FORCE_RESUME('p') END",
+      "SELECT (SELECT SYSTEM$WAIT(10)) AS w",
+      "SELECT x FROM t ORDER BY SYSTEM$ABORT_TRANSACTION(1)",
+      "SELECT SYSTEM$EXPLAIN_PLAN_JSON('DELETE FROM t')",
+    ]) {
+      expect(refusal(sql, "snowflake").message).toMatch(/The function system\$\w+ is not allowed/i);
+    }
+    for (const sql of [
+      "SELECT SYSTEM$TYPEOF(1)",
+      "SELECT SYSTEM$CLUSTERING_INFORMATION('t')",
+      "SELECT SYSTEM$CLUSTERING_DEPTH('t')",
+      "SELECT SYSTEM$GET_TAG('db.s.tag', 't', 'table')",
+    ]) {
+      expect(assertReadOnly(sql, "snowflake")).toBe(sql);
+    }
+  });
+
+  it("snowflake refuses CALL, EXECUTE IMMEDIATE, scripting blocks and session changes", () => {
+    for (const [sql, message] of [
+      ["CALL proc()", /not a CALL statement/],
+      ["WITH p AS PROCEDURE () RETURNS INT LANGUAGE SQL AS $$ BEGIN RETURN 1; END $$ CALL p()", /keyword (CALL|BEGIN)/],
+      ["EXECUTE IMMEDIATE 'DELETE FROM t'", /not a EXECUTE statement/],
+      ["SELECT 1 WHERE EXISTS (EXECUTE IMMEDIATE 'x')", /keyword EXECUTE/],
+      ["BEGIN DELETE FROM t; END", /one statement|not a BEGIN/],
+      ["DECLARE x INT; BEGIN RETURN x; END", /one statement|not a DECLARE/],
+      ["USE ROLE ACCOUNTADMIN", /not a USE statement/],
+      ["USE WAREHOUSE big", /not a USE statement/],
+      ["ALTER SESSION SET QUERY_TAG = 'x'", /not a ALTER statement/],
+      ["SET x = 1", /not a SET statement/],
+      ["UNSET x", /not a UNSET statement/],
+      ["SELECT 1 ->> DELETE FROM t", /->>/],
+      ["EXECUTE TASK t", /not a EXECUTE statement/],
+    ] as const) {
+      expect(refusal(sql, "snowflake").message).toMatch(message);
+    }
+  });
+
+  it("databricks refuses JVM reflection, HTTP requests, secrets and AI calls; columns named alike stay usable", () => {
+    for (const [sql, fn] of [
+      ["SELECT reflect('java.lang.Runtime', 'getRuntime')", "reflect"],
+      ["SELECT `java_method`('java.util.UUID', 'randomUUID')", "java_method"],
+      ["SELECT try_reflect('a', 'b')", "try_reflect"],
+      ["SELECT http_request(conn => 'slack', method => 'POST', path => '/chat.postMessage')", "http_request"],
+      ["SELECT secret('scope', 'key')", "secret"],
+      ["SELECT TRY_SECRET('scope', 'key')", "try_secret"],
+      ["SELECT * FROM list_secrets()", "list_secrets"],
+      ["SELECT ai_query('endpoint', v) FROM t", "ai_query"],
+      ["SELECT x FROM t ORDER BY (SELECT ai_gen('x'))", "ai_gen"],
+      ["SELECT CASE WHEN true THEN `reflect`('a', 'b') END", "reflect"],
+    ] as const) {
+      expect(refusal(sql, "databricks").message).toMatch(new RegExp(`The function ${fn} is not allowed`, "i"));
+    }
+    expect(assertReadOnly("SELECT ai_score, ai_label FROM t", "databricks")).toBe("SELECT ai_score, ai_label FROM t");
+  });
+
+  it("databricks refuses CALL, EXECUTE IMMEDIATE, REFRESH, CACHE, ADD JAR, SET, USE and scripting", () => {
+    for (const [sql, message] of [
+      ["CALL main.s.proc()", /not a CALL statement/],
+      ["EXECUTE IMMEDIATE 'DROP TABLE t'", /not a EXECUTE statement/],
+      ["REFRESH TABLE t", /not a REFRESH statement/],
+      ["CACHE TABLE t", /not a CACHE statement/],
+      ["UNCACHE TABLE t", /not a UNCACHE statement/],
+      ["ADD JAR '/tmp/x.jar'", /not a ADD statement/],
+      ["SET spark.sql.ansi.enabled = false", /not a SET statement/],
+      ["SET VAR x = 1", /not a SET statement/],
+      ["USE CATALOG other", /not a USE statement/],
+      ["BEGIN DELETE FROM t; END", /one statement|not a BEGIN/],
+      ["DECLARE VARIABLE v INT", /not a DECLARE statement/],
+      ["MSCK REPAIR TABLE t", /not a MSCK statement/],
+      ["OPTIMIZE t", /not a OPTIMIZE statement/],
+      ["WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x", /keyword INSERT/],
+    ] as const) {
+      expect(refusal(sql, "databricks").message).toMatch(message);
+    }
+  });
 });
 
 describe("tokenize", () => {
