@@ -61,9 +61,10 @@ const SQL_RUNNING_ENTRY_POINTS = [
   "ts_stat1", "ts_stat2", "tsquery_rewrite_query",
 ];
 
-// Marks our error among the statement's own. Raised by casting the verdict to int4: every PostgreSQL
-// version reports the text back in full ("invalid input syntax for type integer: "..."").
-const MARKER = "connections-api refused: ";
+// Marks our error among the statement's own, with a nonce per check ($3) so that a statement cannot
+// forge a refusal. Raised by casting the verdict to int4: every PostgreSQL version reports the text
+// back in full ("invalid input syntax for type integer: "..."").
+const MARKER = "connections-api refused ";
 const sqlString = (s: string) => "'" + s.replaceAll("'", "''") + "'";
 const sqlList = (items: string[]) => items.map(sqlString).join(", ");
 
@@ -117,7 +118,7 @@ SELECT pg_catalog.count(*) AS refused FROM (
   SELECT * FROM judged WHERE reason IS NOT NULL
   ORDER BY CASE reason WHEN 'sql' THEN 0 WHEN 'user' THEN 1 ELSE 2 END, kind, name, fn LIMIT 1
 ) AS r
-WHERE CAST(${sqlString(MARKER)} || pg_catalog.json_build_object('kind', r.kind, 'name', r.name, 'function', r.fn, 'reason', r.reason)::text
+WHERE CAST(${sqlString(MARKER)} || $3::pg_catalog.text || ': ' || pg_catalog.json_build_object('kind', r.kind, 'name', r.name, 'function', r.fn, 'reason', r.reason)::text
   AS pg_catalog.int4) IS NULL`;
 
 /** A Postgres array literal of text elements (sent as one text parameter, cast by the preflight). */
@@ -129,7 +130,8 @@ export type Callables = { names: string[]; operators: string[] };
 
 /** The preflight statement for a statement's callables (see readonly.ts `postgresCallables`). */
 export function functionPreflight(callables: Callables): { sql: string; params: unknown[] } {
-  return { sql: PREFLIGHT_SQL, params: [arrayLiteral(callables.names), arrayLiteral(callables.operators)] };
+  const nonce = crypto.randomUUID();
+  return { sql: PREFLIGHT_SQL, params: [arrayLiteral(callables.names), arrayLiteral(callables.operators), nonce] };
 }
 
 const REASONS: Record<string, string> = {
@@ -139,17 +141,18 @@ const REASONS: Record<string, string> = {
 };
 
 /**
- * Turns the preflight's error into the refusal it stands for (422 invalid_request naming the function
- * and why), or returns null for any other error.
+ * Turns the error of `preflight` into the refusal it stands for (422 invalid_request naming the
+ * function and why), or returns null for any other error.
  */
-export function preflightRefusal(err: unknown): ConnectorError | null {
+export function preflightRefusal(err: unknown, preflight: { params: unknown[] }): ConnectorError | null {
   if (!(err instanceof ConnectorError) || err.detail.engineCode !== "22P02") return null;
-  const at = err.message.indexOf(MARKER);
+  const tag = `${MARKER}${String(preflight.params[2])}: `;
+  const at = err.message.indexOf(tag);
   const close = err.message.lastIndexOf("}");
   if (at < 0 || close < at) return null;
   let v: { kind?: unknown; name?: unknown; function?: unknown; reason?: unknown };
   try {
-    v = JSON.parse(err.message.slice(at + MARKER.length, close + 1));
+    v = JSON.parse(err.message.slice(at + tag.length, close + 1));
   } catch {
     return null;
   }

@@ -243,10 +243,11 @@ describe.each(MODES)("the catalog check alone over %s", (mode) => {
         : openHttpTransport(new URL(`${servers.neonHttpOrigin}/t/${tag}/sql`), target, makeCtx());
     await reset();
     try {
+      const preflight = functionPreflight(postgresCallables(sql));
       const err = await transport
-        .query(sql, [], { readOnlyTransaction: true, timeoutMs: 5000, preflight: functionPreflight(postgresCallables(sql)) })
+        .query(sql, [], { readOnlyTransaction: true, timeoutMs: 5000, preflight })
         .then(() => null, (e: unknown) => e);
-      const refusal = preflightRefusal(err);
+      const refusal = preflightRefusal(err, preflight);
       expect(refusal?.code).toBe("invalid_request");
       expect(refusal?.message).toMatch(message);
       // The session is still usable, and read-only.

@@ -45,24 +45,29 @@ describe("postgresCallables", () => {
 });
 
 describe("the preflight and its error", () => {
-  it("sends the names as array literals, escaped", () => {
+  it("sends the names as array literals, escaped, with a fresh nonce", () => {
     const p = functionPreflight({ names: ['a"b', "c\\d"], operators: ["="] });
-    expect(p.params).toEqual(['{"a\\"b","c\\\\d"}', '{"="}']);
+    expect(p.params.slice(0, 2)).toEqual(['{"a\\"b","c\\\\d"}', '{"="}']);
+    expect(p.params[2]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(functionPreflight({ names: [], operators: [] }).params[2]).not.toBe(p.params[2]);
     expect(p.sql).toContain("pg_catalog.pg_proc");
   });
 
   it("decodes only its own error into a 422 refusal", () => {
+    const preflight = functionPreflight({ names: ["ts_stat"], operators: [] });
+    const nonce = String(preflight.params[2]);
     const engine = (message: string, code = "22P02") => new ConnectorError("upstream_error", message, { engineCode: code });
-    const ours = engine(
-      'invalid input syntax for type integer: "connections-api refused: {"kind" : "function", "name" : "ts_stat", "function" : "ts_stat", "reason" : "sql"}"',
-    );
-    const r = preflightRefusal(ours);
+    const verdict = (json: string, n = nonce) => engine(`invalid input syntax for type integer: "connections-api refused ${n}: ${json}"`);
+    const ours = verdict('{"kind" : "function", "name" : "ts_stat", "function" : "ts_stat", "reason" : "sql"}');
+    const r = preflightRefusal(ours, preflight);
     expect(r?.code).toBe("invalid_request");
     expect(r?.message).toBe("The function ts_stat is not allowed in a read-only query: it runs SQL given to it as text, outside the checks on this statement");
-    expect(preflightRefusal(engine('invalid input syntax for type integer: "abc"'))).toBeNull();
-    expect(preflightRefusal(engine(ours.message, "42883"))).toBeNull();
-    expect(preflightRefusal(new Error(ours.message))).toBeNull();
-    const op = preflightRefusal(engine('x: "connections-api refused: {"kind":"operator","name":"===","function":"my_eq","reason":"user"}"'));
+    // A statement's own error that imitates the verdict (without the nonce), other codes, other errors.
+    expect(preflightRefusal(verdict('{"kind":"function","name":"x","function":"x","reason":"sql"}', "forged"), preflight)).toBeNull();
+    expect(preflightRefusal(engine('invalid input syntax for type integer: "abc"'), preflight)).toBeNull();
+    expect(preflightRefusal(engine(ours.message, "42883"), preflight)).toBeNull();
+    expect(preflightRefusal(new Error(ours.message), preflight)).toBeNull();
+    const op = preflightRefusal(verdict('{"kind":"operator","name":"===","function":"my_eq","reason":"user"}'), preflight);
     expect(op?.message).toMatch(/^The operator === \(function my_eq\) is not allowed .*defined in this database/);
   });
 });
