@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { openHttpTransport } from "../../src/connectors/postgres/http-transport";
+import { openTcpTransport } from "../../src/connectors/postgres/tcp-transport";
 import { openWebSocketTransport } from "../../src/connectors/postgres/ws-transport";
 import { functionPreflight, preflightRefusal } from "../../src/sql/pg-function-policy";
 import { postgresCallables } from "../../src/sql/readonly";
 import type { PgTransport } from "../../src/connectors/postgres/transport";
 import { api, newWorkspace } from "../helpers";
-import { counters, makeCtx, MODES, neonStats, newTag, servers, type Mode } from "./helpers";
+import { counters, makeCtx, MODES, neonStats, newTag, servers, tcpProxyPort, type Mode } from "./helpers";
 
 // Read-only test queries against a determined caller, through the API, on the real PostgreSQL with
 // dblink installed (test/servers/postgres.ts). Functions that run SQL given as text (ts_stat,
@@ -13,7 +14,7 @@ import { counters, makeCtx, MODES, neonStats, newTag, servers, type Mode } from 
 // outside our read-only transaction, and pg_terminate_backend kills the role's other sessions. Each
 // attack must be refused with a 422 naming the function, and the database must be as before: rows,
 // sequence, the role's other session alive, no locks, no file written. Run for a role that can write
-// and for the README's read-only role, over both transports.
+// and for the README's read-only role, over every transport (WebSocket, HTTP, TCP).
 
 const ROLES = {
   writer: () => ({ user: servers.pgUser!, password: servers.pgPassword! }),
@@ -115,10 +116,13 @@ async function setup(mode: Mode, role: Role, tag: string) {
     body: { name: "pg", type: "postgres", method: "password", identity: { user: creds.user }, secrets: { password: creds.password } },
   });
   expect(cred.status).toBe(201);
+  // tcp goes through the tag's counting TCP proxy.
   const transport =
     mode === "websocket"
       ? { transport: "websocket", webSocketProxy: `${servers.wsProxyUrl}/t/${tag}` }
-      : { transport: "http", httpEndpoint: `${servers.neonHttpOrigin}/t/${tag}/sql` };
+      : mode === "http"
+        ? { transport: "http", httpEndpoint: `${servers.neonHttpOrigin}/t/${tag}/sql` }
+        : { transport: "tcp", port: await tcpProxyPort(tag) };
   const config = { host: servers.pgHost, port: Number(servers.pgPort), database: servers.pgDatabase, sslMode: "disable", ...transport };
   const conn = await api("/api/connections", { method: "POST", token, body: { name: "pg", type: "postgres", config, credentialId: cred.json.id } });
   expect(conn.status).toBe(201);
@@ -204,7 +208,8 @@ for (const mode of MODES) {
     });
 
     it("adds no round trip: the check travels with the statement", async () => {
-      // Baseline: listing catalogs (one statement, no check) on a fresh connection of its own.
+      // Baseline: listing catalogs (one statement, no check) on a fresh connection of its own. HTTP: one
+      // request; WebSocket and TCP: the connection's start-up turns plus one.
       const base = newTag();
       const b = await setup(mode, "writer", base);
       expect((await api(`/api/connections/${b.id}/catalogs`, { token: b.token })).status).toBe(200);
@@ -215,7 +220,7 @@ for (const mode of MODES) {
         const { token, id } = await setup(mode, "writer", tag);
         const res = await api("/api/connections/test-query", { method: "POST", token, body: { connectionId: id, sql } });
         expect(res.status).toBe(status);
-        // HTTP: one request (the batch). WebSocket: as many turns as the baseline (start-up + one).
+        // As many round trips as the baseline: the check adds none.
         expect((await counters(mode, tag)).turns).toBe(baseline);
       }
     });
@@ -240,7 +245,9 @@ describe.each(MODES)("the catalog check alone over %s", (mode) => {
     const transport =
       mode === "websocket"
         ? await openWebSocketTransport(new URL(`${servers.wsProxyUrl}/t/${tag}`), target, makeCtx())
-        : openHttpTransport(new URL(`${servers.neonHttpOrigin}/t/${tag}/sql`), target, makeCtx());
+        : mode === "http"
+          ? openHttpTransport(new URL(`${servers.neonHttpOrigin}/t/${tag}/sql`), target, makeCtx())
+          : await openTcpTransport(target, "disable", makeCtx());
     await reset();
     try {
       const preflight = functionPreflight(postgresCallables(sql));
