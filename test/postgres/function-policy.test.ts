@@ -95,11 +95,9 @@ const admin = {
 // Each test starts from the known state (so that a failure on old code shows each attack's own effect).
 async function reset() {
   FILE = `/tmp/connections-api-function-policy-${newTag()}`;
-  await admin.query(
-    "INSERT INTO public.victim VALUES (1, 'a'), (2, 'b'), (3, 'c') ON CONFLICT DO NOTHING; SELECT setval('public.victim_seq', 7, false)",
-    [],
-    { readOnlyTransaction: false, timeoutMs: 5000 },
-  );
+  const opts = { readOnlyTransaction: false, timeoutMs: 5000 };
+  await admin.query("INSERT INTO public.victim VALUES (1, 'a'), (2, 'b'), (3, 'c') ON CONFLICT DO NOTHING", [], opts);
+  await admin.query("SELECT setval('public.victim_seq', 7, false)", [], opts);
 }
 
 async function state() {
