@@ -49,12 +49,18 @@ describe("iceberg: namespaces", () => {
     expect(pages).toBe(3);
   });
 
-  it("Glue refuses parent=: top-level namespaces only, after one refused probe", async () => {
+  it("Glue has no multipart namespaces: top-level only, no parent= probes; a catalog refusing parent= is probed once", async () => {
     const c = catalog("glue");
     const s = await c.open();
     const { result, trips } = await c.measure("schemas (glue)", () => s.listSchemas!({}, { limit: 100 }));
     expect(result.data.map((x) => x.name)).toEqual(["sales", "analytics", "empty"]);
-    expect(trips.namespaces).toBe(2); // the top level, then one parent= probe that Glue refuses
+    expect(trips.namespaces).toBe(1);
+    // A catalog that refuses parent= (S3 Tables style) behind a bearer token: one refused probe, no more.
+    const r2 = catalog("r2");
+    await r2.control({ refuseParent: true });
+    const probing = await r2.measure("schemas (parent= refused)", async () => (await r2.open()).listSchemas!({}, { limit: 100 }));
+    expect(probing.result.data.map((x) => x.name)).toEqual(["sales", "analytics", "empty"]);
+    expect(probing.trips.namespaces).toBe(2);
   });
 
   it("stops on a repeated page token and says the list is truncated", async () => {

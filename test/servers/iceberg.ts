@@ -30,8 +30,8 @@ const GLUE_REGION = "us-east-1";
 const DEFAULT_PAGE = 50;
 const GLUE_MAX_PAGE = 100;
 
-type Controls = { repeatToken: boolean; tokenTtl: number; failStatus: number; failCount: number };
-const DEFAULTS: Controls = { repeatToken: false, tokenTtl: 3600, failStatus: 503, failCount: 0 };
+type Controls = { repeatToken: boolean; refuseParent: boolean; tokenTtl: number; failStatus: number; failCount: number };
+const DEFAULTS: Controls = { repeatToken: false, refuseParent: false, tokenTtl: 3600, failStatus: 503, failCount: 0 };
 type Scope = { controls: Controls; counts: Record<string, number>; tokens: Map<string, number>; catalog: CatalogState; headers: Array<Record<string, string>> };
 
 class HttpError extends Error {
@@ -192,7 +192,7 @@ export async function start(shared: Record<string, string>): Promise<Started> {
     if (parts.length === 1) {
       count(scope, "namespaces");
       const parentRaw = q.get("parent") ?? "";
-      if (parentRaw && p === "glue") throw icebergError(400, "BadRequestException", "Glue dataCatalog does not support multipart namespace");
+      if (parentRaw && (p === "glue" || scope.controls.refuseParent)) throw icebergError(400, "BadRequestException", "Glue dataCatalog does not support multipart namespace");
       const parent = parentRaw ? parentRaw.split("\u001f") : [];
       if (parent.length && !cat.namespaces.some((n) => key(n, "") === key(parent, ""))) {
         throw icebergError(404, "NoSuchNamespaceException", `Namespace does not exist: ${parent.join(".")}`);

@@ -38,7 +38,9 @@ const isFrame = (f: unknown) => {
 
 export function openSession(config: IcebergConfig, credential: ResolvedCredential | null, ctx: ConnectorContext): IcebergSession {
   const client = new IcebergClient(config, ctx, createAuth(config, credential));
-  let nested = true; // cleared when the catalog refuses parent= (Glue, S3 Tables)
+  // Glue's and S3 Tables' Iceberg endpoints have no multipart namespaces (they refuse parent=), so
+  // there are no children to probe for; elsewhere cleared when the catalog refuses parent=.
+  let nested = !config.signingName;
 
   async function catalogName(): Promise<string> {
     const s = await client.catalogSettings();
