@@ -22,6 +22,9 @@ export default defineConfig(async () => {
           JWT_HS256_SECRET: "test-hs256-secret-that-is-long-enough-0123456789",
           JWT_ISSUER: "https://issuer.test",
           JWT_AUDIENCE: "connections-api",
+          // The limits of the test bindings below, as RateLimit-Policy announces them.
+          RL_METADATA_POLICY: "100000/60",
+          RL_WAREHOUSE_POLICY: "100000/60",
         },
         ratelimits: {
           RL_METADATA: { namespace_id: "1001", simple: { limit: 100000, period: 60 } },

@@ -1,4 +1,5 @@
 import type { Db } from "./db/client";
+import type { ApiVersion } from "./lib/api-version";
 import type { Bindings } from "./env";
 import type { Tenant } from "./services/tenant";
 
@@ -8,5 +9,6 @@ export type AppEnv = {
     requestId: string;
     db: Db;
     tenant: Tenant;
+    apiVersion: ApiVersion;
   };
 };

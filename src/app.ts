@@ -3,17 +3,21 @@ import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "./app-types";
 import { ApiError } from "./lib/errors";
 import { problemResponse } from "./lib/problem";
+import { apiVersion } from "./middleware/api-version";
 import { authenticate } from "./middleware/auth";
+import { cors } from "./middleware/cors";
 import { rateLimit } from "./middleware/rate-limit";
 import { d1Session, requestId } from "./middleware/request-context";
 import { newRouter } from "./routes/router";
 import { docsPage } from "./routes/docs";
+import { registerHeaderComponents } from "./routes/contract";
 import { apiKeysRouter } from "./routes/api-keys/api-keys.routes";
 import { credentialsRouter } from "./routes/credentials/credentials.routes";
 import { connectionsRouter } from "./routes/connections/connections.routes";
 import { introspectionRouter } from "./routes/introspection/introspection.routes";
 import { ConnectorError, toApiError } from "./connectors/errors";
 import { pipelinesRouter } from "./routes/pipelines/pipelines.routes";
+import { API_VERSION_CHANGES, DEFAULT_API_VERSION, LATEST_API_VERSION } from "./lib/api-version";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const LOCAL_ORIGIN = "http://127.0.0.1:8787";
@@ -29,6 +33,8 @@ export function createApp() {
   const app = newRouter();
 
   app.use("*", requestId);
+  app.use("*", cors);
+  app.use("/api/*", apiVersion);
   app.use(
     "/api/*",
     bodyLimit({
@@ -49,6 +55,7 @@ export function createApp() {
   app.route("/api/connections", connectionsRouter);
   app.route("/api/pipelines", pipelinesRouter);
 
+  registerHeaderComponents(app.openAPIRegistry);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
@@ -58,9 +65,13 @@ export function createApp() {
     openapi: "3.1.0",
     info: {
       title: "Connections API",
-      version: "2026-11-01",
+      version: LATEST_API_VERSION,
       description:
-        "Store connections and credentials for data systems, test them, and look inside them. Errors are RFC 9457 problem+json.",
+        "Store connections and credentials for data systems, test them, and look inside them. Errors are RFC 9457 problem+json. " +
+        `Versions (Api-Version header; default ${DEFAULT_API_VERSION}): ${Object.entries(API_VERSION_CHANGES).map(([v, what]) => `${v}: ${what}`).join("; ")}. ` +
+        "Every operation refuses query parameters it does not declare (400 unknown_query_parameter). " +
+        "Rate limits are announced with RateLimit-Policy on every answer, and RateLimit plus Retry-After on a 429. " +
+        "Browsers: CORS is off unless the CORS_ALLOWED_ORIGINS variable lists origins; then preflight requests (OPTIONS with Access-Control-Request-Method) are answered 204 without authentication.",
       license: { name: "Proprietary", url: "https://docs.connections-api.dev/license" },
     },
     servers: documentServers(new URL(c.req.url).origin),

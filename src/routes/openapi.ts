@@ -22,11 +22,13 @@ const DESCRIPTIONS: Record<number, string> = {
   404: "No such resource in this workspace",
   409: "Conflict with the current state",
   412: "If-Match did not match the current ETag",
-  413: "Request body too large",
+  413: "Request body too large (more than 1 MiB)",
+  415: "The body is not in a media type this operation accepts",
   422: "Understood but cannot be processed",
-  429: "Rate limited; see Retry-After",
+  429: "Rate limited; see Retry-After and RateLimit",
   502: "The data system answered with an error",
   503: "Temporarily unavailable; see Retry-After",
+  500: "Unexpected failure; the requestId identifies it in the logs",
   504: "The data system did not answer in time",
 };
 
@@ -34,7 +36,7 @@ const CHALLENGE = {
   "WWW-Authenticate": { schema: { type: "string" as const }, description: 'Always present on 401: Bearer realm="connections-api", error="invalid_token"' },
 };
 
-const problem = (status: number) => ({
+export const problem = (status: number) => ({
   description: DESCRIPTIONS[status] ?? "Error",
   ...(status === 401 ? { headers: CHALLENGE } : {}),
   content: { "application/problem+json": { schema: ProblemSchema } },
@@ -59,6 +61,12 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   content: { "application/json": { schema } },
 });
 
+// RFC 7396 bodies for PATCH.
+export const mergePatchBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { "application/merge-patch+json": { schema } },
+});
+
 export const security = [{ bearerAuth: [] }];
 
 export const ifMatchHeader = z.object({
@@ -75,3 +83,5 @@ export const idempotencyHeader = z.object({
 });
 
 export const etagHeader = { ETag: { schema: { type: "string" as const }, description: "Current version, for If-Match" } };
+
+export const locationHeader = { Location: { schema: { type: "string" as const }, description: "Path of the new resource" } };

@@ -1,20 +1,34 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-types";
-import { validationError } from "../lib/errors";
+import { ApiError, validationError } from "../lib/errors";
+import { DISCRIMINATOR_CODES } from "../schemas/engines";
+import { withContract } from "./contract";
+
+type Issue = { code: string; path: PropertyKey[]; message: string; note?: string; discriminator?: string; options?: unknown[] };
 
 // Every router shares one validation hook, so a bad request reads the same everywhere.
+function validationHook(result: { success: boolean; target: string; error?: { issues: readonly Issue[] } }) {
+  if (result.success) return;
+  const where = result.target === "json" ? "body" : result.target;
+  const issues = result.error?.issues ?? [];
+  const errors = issues.map((i) => ({ path: [where, ...i.path.map(String)].join("."), message: i.message }));
+  // A discriminator (type, method) with no matching variant gets its own code and the known values.
+  const unknown = issues.find((i) => i.code === "invalid_union" && i.note === "No matching discriminator" && i.discriminator);
+  const code = unknown && DISCRIMINATOR_CODES[unknown.discriminator!];
+  if (unknown && code) {
+    const path = [where, ...unknown.path.map(String)].join(".");
+    const known = (unknown.options ?? []).map(String).join(", ");
+    throw new ApiError(400, code, `${path} must be one of: ${known}`, { errors: [{ path, message: `must be one of ${known}` }] });
+  }
+  throw validationError(errors);
+}
+
+// Routers whose every operation keeps the shared contract (strict query strings, required bodies,
+// declared media types, the common statuses and headers in the document): see contract.ts.
 export function newRouter() {
-  return new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
-      if (!result.success) {
-        const where = result.target === "json" ? "body" : result.target;
-        throw validationError(
-          result.error.issues.map((i) => ({
-            path: [where, ...i.path.map(String)].join("."),
-            message: i.message,
-          })),
-        );
-      }
-    },
-  });
+  const router = new OpenAPIHono<AppEnv>({ defaultHook: validationHook as never });
+  const register = router.openapi;
+  router.openapi = ((route: Parameters<typeof register>[0], handler: Parameters<typeof register>[1], hook?: Parameters<typeof register>[2]) =>
+    register(withContract(route), handler, hook)) as typeof register;
+  return router;
 }

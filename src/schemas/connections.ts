@@ -1,43 +1,34 @@
 import { z } from "@hono/zod-openapi";
-import { isoTime, resourceName } from "./common";
+import { resourceName } from "./common";
+import { connectionBodies } from "./engines";
 
-const config = z.record(z.string(), z.unknown());
+const credentialId = z.string().max(64).nullable().optional().openapi({ description: "Credential holding this connection's secrets" });
 
-export const ConnectionSchema = z
-  .object({
-    id: z.string().openapi({ example: "conn_0mia3k8x2abcdefghijkl" }),
-    name: z.string(),
-    type: z.string().openapi({ example: "postgres" }),
-    config: config.openapi({
-      description: "Resolved non-secret configuration (defaults applied)",
-      example: { host: "db.example.com", port: 5432, database: "analytics", sslMode: "require" },
-    }),
+const cacheTtlSeconds = z
+  .number()
+  .int()
+  .min(0)
+  .max(86_400)
+  .nullable()
+  .optional()
+  .openapi({ description: "Seconds introspection lists (catalogs, schemas, tables, columns) are answered from the cache; null or absent: 300; 0: never cached" });
+
+// One variant per engine in the registry, discriminated by `type`; config is the engine's own schema.
+// The members below are the same for every engine.
+const bodies = connectionBodies({
+  create: {
+    name: resourceName.openapi({ description: "Unique within the workspace, case-insensitively" }),
+    credentialId,
+    cacheTtlSeconds,
+  },
+  present: {
     credentialId: z.string().nullable(),
     cacheTtlSeconds: z.number().int().nullable().openapi({ description: "Seconds catalog, schema, table and column lists are cached; null: the default, 300; 0: never cached" }),
-    createdAt: isoTime,
-    updatedAt: isoTime,
-  })
-  .openapi("Connection");
+  },
+});
 
-export const CreateConnectionSchema = z
-  .strictObject({
-    name: resourceName.openapi({ description: "Unique within the workspace, case-insensitively" }),
-    type: z.string().min(1).max(64).openapi({ description: "Connector type: postgres, snowflake, databricks, s3", example: "postgres" }),
-    config: config.openapi({
-      description: "Connector-specific non-secret settings; secrets belong in a credential",
-      example: { host: "db.example.com", database: "analytics" },
-    }),
-    credentialId: z.string().max(64).nullable().optional().openapi({ description: "Credential holding this connection's secrets" }),
-    cacheTtlSeconds: z
-      .number()
-      .int()
-      .min(0)
-      .max(86_400)
-      .nullable()
-      .optional()
-      .openapi({ description: "Seconds introspection lists (catalogs, schemas, tables, columns) are answered from the cache; null or absent: 300; 0: never cached" }),
-  })
-  .openapi("CreateConnection");
+export const ConnectionSchema = bodies.present.openapi("Connection");
+export const CreateConnectionSchema = bodies.create.openapi("CreateConnection");
 
 export const UpdateConnectionSchema = z
   .strictObject({

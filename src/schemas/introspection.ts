@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { cursorParam, limitParam, pageOf } from "../lib/pagination";
-import { CreateConnectionSchema } from "./connections";
-import { InlineCredentialSchema } from "./credentials";
+import { testSettingsBody } from "./engines";
 
 const PORTABLE = ["string", "integer", "decimal", "float", "boolean", "date", "time", "timestamp", "timestamp_tz", "json", "binary", "array", "struct", "map", "other"] as const;
 export const portableType = z.enum(PORTABLE).openapi("PortableType");
@@ -44,14 +43,10 @@ export const TestResultSchema = z
   })
   .openapi("TestResult");
 
-export const TestSettingsSchema = z
-  .strictObject({
-    type: CreateConnectionSchema.shape.type,
-    config: CreateConnectionSchema.shape.config,
-    credentialId: z.string().max(64).optional().openapi({ description: "Stored credential to resolve secrets from" }),
-    credential: InlineCredentialSchema.optional().openapi({ description: "Inline credential, used once and never stored" }),
-  })
-  .openapi("TestConnectionSettings");
+// One variant per engine in the registry: config is the engine's schema, the inline credential its methods.
+export const TestSettingsSchema = testSettingsBody({
+  credentialId: z.string().max(64).optional().openapi({ description: "Stored credential to resolve secrets from" }),
+}).openapi("TestConnectionSettings");
 
 export const TestSavedConnectionSchema = z
   .strictObject({

@@ -33,7 +33,9 @@ function secretLikePaths(value: unknown, path: string[] = []): string[] {
   return out;
 }
 
-export function validateConfig(def: ConnectorDefinition, config: unknown, where = "body.config"): Record<string, unknown> {
+// Refuses secret-looking field names in a config with a pointer to credentials (after the depth
+// bound, so the walk below stays shallow).
+export function refuseSecretsInConfig(config: unknown, where = "body.config") {
   checkConfigDepth(config, where);
   const secretPaths = secretLikePaths(config);
   if (secretPaths.length) {
@@ -44,6 +46,10 @@ export function validateConfig(def: ConnectorDefinition, config: unknown, where 
       { errors: secretPaths.map((p) => ({ path: `${where}.${p}`, message: "secret-looking field; use a credential" })) },
     );
   }
+}
+
+export function validateConfig(def: ConnectorDefinition, config: unknown, where = "body.config"): Record<string, unknown> {
+  refuseSecretsInConfig(config, where);
   const parsed = def.config.safeParse(config);
   if (!parsed.success) {
     const errors: FieldError[] = parsed.error.issues.map((i) => ({

@@ -4,6 +4,7 @@ import { getConnector } from "../connectors/registry";
 import type { ConnectorDefinition, ResolvedCredential } from "../connectors/types";
 import { connections, credentials, pipelines } from "../db/schema";
 import type { Bindings } from "../env";
+import { atLeast, type ApiVersion } from "../lib/api-version";
 import { checkIfMatch, concurrentChange } from "../lib/etag";
 import { ApiError, conflict, notFound } from "../lib/errors";
 import { newId } from "../lib/ids";
@@ -18,7 +19,7 @@ import type { Tenant } from "./tenant";
 export type ConnectionRow = typeof connections.$inferSelect;
 
 // The first API version in which DELETE ?force=true is honoured.
-export const FORCE_DELETE_API_VERSION = "2026-11-01";
+export const FORCE_DELETE_API_VERSION: ApiVersion = "2026-11-01";
 
 export const presentConnection = (r: ConnectionRow) => ({
   id: r.id,
@@ -44,7 +45,8 @@ export async function getConnection(t: Tenant, id: string): Promise<ConnectionRo
 
 export async function listConnections(t: Tenant, q: { type?: string; name?: string; limit: number; cursor?: string }) {
   const after = decodeCursor("connections", q.cursor);
-  const pattern = q.name ? `%${q.name.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%` : undefined;
+  // instr() rather than LIKE: D1 refuses LIKE patterns over 50 bytes, and instr() needs no escaping.
+  const needle = q.name ? q.name.toLowerCase() : undefined;
   const rows = await t.readOne(
     t.db
       .select()
@@ -53,7 +55,7 @@ export async function listConnections(t: Tenant, q: { type?: string; name?: stri
         and(
           eq(connections.workspaceId, t.workspaceId),
           q.type ? eq(connections.type, q.type.toLowerCase()) : undefined,
-          pattern ? sql`${connections.nameKey} LIKE ${pattern} ESCAPE '\\'` : undefined,
+          needle ? sql`instr(${connections.nameKey}, ${needle}) > 0` : undefined,
           after ? gt(connections.id, after) : undefined,
         ),
       )
@@ -124,6 +126,8 @@ export async function updateConnection(
   );
   if (!current) throw notFound("Connection");
   checkIfMatch(ifMatch, current.version);
+  // An empty merge patch changes nothing, so it makes no new version.
+  if (Object.values(patch).every((v) => v === undefined)) return current;
   const def = getConnector(current.type);
   if (patch.credentialId) checkCredentialFits(def, cred, patch.credentialId);
 
@@ -172,7 +176,7 @@ const references = (id: string) => or(eq(pipelines.sourceConnectionId, id), eq(p
 export async function deleteConnection(
   t: Tenant,
   id: string,
-  opts: { force: boolean; apiVersion?: string; ifMatch?: string },
+  opts: { force: boolean; apiVersion: ApiVersion; ifMatch?: string },
 ) {
   const [[row], refs] = await t.read(
     connectionQuery(t, id),
@@ -189,7 +193,7 @@ export async function deleteConnection(
       pipelineIds: active,
     });
   }
-  if (active.length && !(opts.apiVersion && opts.apiVersion >= FORCE_DELETE_API_VERSION)) {
+  if (active.length && !atLeast(opts.apiVersion, FORCE_DELETE_API_VERSION)) {
     throw conflict(
       "force_delete_unavailable",
       `Force delete needs the header Api-Version: ${FORCE_DELETE_API_VERSION} or later`,

@@ -69,13 +69,13 @@ export async function createCredential(
     name: string;
     type: string;
     method: string;
-    identity: Record<string, string>;
+    identity?: Record<string, string>;
     secrets: Record<string, string>;
     approvedHosts?: string[];
   },
 ) {
   const def = getConnector(input.type);
-  const fields = validateCredentialFields(def, input.method, input.identity, input.secrets);
+  const fields = validateCredentialFields(def, input.method, input.identity ?? {}, input.secrets);
   const approvedHosts = input.approvedHosts ? hostsForApproval(input.approvedHosts, "body.approvedHosts") : [];
   const ring = await loadKeyRing(env.ENCRYPTION_KEYS);
   const id = newId("cred");
@@ -122,6 +122,8 @@ export async function updateCredential(
 ) {
   const current = await getCredential(t, id);
   checkIfMatch(ifMatch, current.version);
+  // An empty merge patch changes nothing, so it makes no new version.
+  if (Object.values(patch).every((v) => v === undefined)) return current;
   const def = getConnector(current.type);
   methodOf(def, current.method);
   const now = Date.now();

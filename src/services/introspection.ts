@@ -248,7 +248,7 @@ export async function testSettings(
     type: string;
     config: Record<string, unknown>;
     credentialId?: string;
-    credential?: { method: string; identity: Record<string, string>; secrets: Record<string, string> };
+    credential?: { method: string; identity?: Record<string, string>; secrets: Record<string, string> };
   },
 ) {
   const definition = getConnector(input.type);
@@ -266,7 +266,7 @@ export async function testSettings(
     if (row.type !== definition.type) throw new ApiError(422, "credential_type_mismatch", `Credential ${input.credentialId} is for ${row.type}, not ${definition.type}`);
     credential = await resolveCredential(t, env, row, hosts);
   } else if (input.credential) {
-    const fields = validateCredentialFields(definition, input.credential.method, input.credential.identity, input.credential.secrets, "body.credential");
+    const fields = validateCredentialFields(definition, input.credential.method, input.credential.identity ?? {}, input.credential.secrets, "body.credential");
     credential = { method: input.credential.method, ...fields };
   }
   return runTest(env, { definition, config, hosts, credential });

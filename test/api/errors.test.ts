@@ -6,10 +6,18 @@ describe("bad input gets a clear 4xx problem+json", () => {
     const { token } = await newWorkspace("write");
     const malformed = await api("/api/connections", { method: "POST", token, rawBody: "{not json", headers: { "content-type": "application/json" } });
     expectProblem(malformed, 400, "malformed_json");
-    const wrongTypes = await api("/api/connections", { method: "POST", token, body: { name: 42, type: ["postgres"], config: "x" } });
+    // The body is a union by type: an unknown type is named first, as nothing else can be judged without it.
+    const wrongType = await api("/api/connections", { method: "POST", token, body: { name: 42, type: ["postgres"], config: "x" } });
+    expectProblem(wrongType, 400, "unknown_connector_type");
+    expect(wrongType.json.errors).toEqual([{ path: "body.type", message: expect.stringContaining("postgres, snowflake") }]);
+    const wrongTypes = await api("/api/connections", { method: "POST", token, body: { name: 42, type: "postgres", config: "x" } });
     expectProblem(wrongTypes, 400, "validation_failed");
-    expect(wrongTypes.json.errors.map((e: any) => e.path).sort()).toEqual(["body.config", "body.name", "body.type"]);
-    expectProblem(await api("/api/connections", { method: "POST", token }), 400);
+    expect(wrongTypes.json.errors.map((e: any) => e.path).sort()).toEqual(["body.config", "body.name"]);
+    // The engine's own config schema validates the config, field by field.
+    const badConfig = await api("/api/connections", { method: "POST", token, body: pgConnectionBody("x", { config: { host: "db", databse: "a", port: "5432" } }) });
+    expectProblem(badConfig, 400, "validation_failed");
+    expect(badConfig.json.errors.map((e: any) => e.path).sort()).toEqual(["body.config", "body.config.database", "body.config.port"]);
+    expectProblem(await api("/api/connections", { method: "POST", token }), 400, "body_required");
     expectProblem(await api("/api/connections", { method: "POST", token, rawBody: "name=x", headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type");
     expectProblem(await api("/api/connections", { method: "POST", token, body: { ...pgConnectionBody(), extra: 1 } }), 400, "validation_failed");
     expectProblem(await api("/api/connections", { method: "POST", token, body: [] }), 400);

@@ -84,6 +84,47 @@ describe("generated TypeScript client (openapi-fetch over the OpenAPI document)"
     expect(Number(query.data?.rows[0]?.[0])).toBeGreaterThan(0);
   });
 
+  it("types each engine's config and secrets: a misspelt key does not compile (and the API refuses it too)", async () => {
+    const { token } = await newWorkspace("write");
+    const api = client(token);
+    const typo = await api.POST("/api/connections", {
+      body: {
+        name: "typo",
+        type: "postgres",
+        // @ts-expect-error "sslmode" is not a Postgres config key (it is sslMode); tsc fails if this compiles
+        config: { host: "db.example.com", database: "d", sslmode: "disable" },
+      },
+    });
+    expect(typo.response.status).toBe(400);
+    expect(typo.error?.errors?.[0]?.message).toContain("sslmode");
+
+    const wrongEngine = await api.POST("/api/connections", {
+      // @ts-expect-error a Snowflake connection has no "host": the config type follows `type`
+      body: { name: "sf", type: "snowflake", config: { account: "myorg-acct", host: "db.example.com" } },
+    });
+    expect(wrongEngine.response.status).toBe(400);
+
+    const secret = await api.POST("/api/credentials", {
+      // @ts-expect-error personalAccessToken keeps its secret in secrets.token, not secrets.password
+      body: { name: "dbx", type: "databricks", method: "personalAccessToken", secrets: { password: "x" } },
+    });
+    expect(secret.response.status).toBe(400);
+
+    const settings = await api.POST("/api/connections/test", {
+      // @ts-expect-error an S3 bucket config has no "database"
+      body: { type: "s3", config: { bucket: "my-bucket", region: "us-east-1", database: "x" } },
+    });
+    expect(settings.response.status).toBe(400);
+
+    // The response is narrowed by type too.
+    const ok = await api.POST("/api/connections", { body: { name: "lake", type: "s3", config: { bucket: "my-bucket", region: "us-east-1" } } });
+    expect(ok.response.status).toBe(201);
+    if (ok.data?.type === "s3") {
+      const bucket: string = ok.data.config.bucket;
+      expect(bucket).toBe("my-bucket");
+    } else throw new Error("expected an s3 connection");
+  });
+
   it("surfaces typed problem+json errors", async () => {
     const { token } = await newWorkspace("write");
     const api = client(token);

@@ -153,7 +153,7 @@ describe("databricks connector: credentials and connection test", () => {
 
   it("refuses a missing or unknown credential clearly", async () => {
     const w = workspace("nocred");
-    await expect(w.open(null)).rejects.toMatchObject({ code: "auth_failed" });
+    await expect(w.open(null)).rejects.toMatchObject({ code: "invalid_request" });
     await expect(w.open({ method: "password", identity: {}, secrets: {} })).rejects.toMatchObject({ code: "invalid_request" });
   });
 });

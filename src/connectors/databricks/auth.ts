@@ -25,7 +25,7 @@ const TOKEN_CACHE_MAX = 200;
 const REFRESH_MARGIN_MS = 60_000;
 
 export function createAuth(base: string, credential: ResolvedCredential | null): Auth {
-  if (!credential) throw new ConnectorError("auth_failed", "Databricks needs a credential (personal access token or OAuth M2M)");
+  if (!credential) throw new ConnectorError("invalid_request", "A Databricks connection needs a credential (personalAccessToken or oauthM2M); attach one with credentialId");
   if (credential.method === "personalAccessToken") {
     const token = credential.secrets.token;
     if (!token) throw new ConnectorError("auth_failed", "The personal access token is missing");

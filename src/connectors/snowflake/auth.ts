@@ -15,7 +15,7 @@ export type SnowflakeAuth = {
 };
 
 export function createAuth(account: SnowflakeAccount, credential: ResolvedCredential | null): SnowflakeAuth {
-  if (!credential) throw new ConnectorError("auth_failed", "Snowflake needs a credential (keyPair, programmaticAccessToken or oauth).");
+  if (!credential) throw new ConnectorError("invalid_request", "A Snowflake connection needs a credential (keyPair, programmaticAccessToken or oauth); attach one with credentialId.");
   const { method, identity, secrets } = credential;
   switch (method) {
     case "keyPair": {

@@ -1,5 +1,6 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
 import { requireScope } from "../../middleware/auth";
+import { noSecretsInConfig } from "../../middleware/secret-config";
 import { etagOf } from "../../lib/etag";
 import { cursorParam, limitParam, pageOf } from "../../lib/pagination";
 import { idParam } from "../../schemas/common";
@@ -19,7 +20,7 @@ import {
   updateConnection,
 } from "../../services/connections";
 import { withIdempotency } from "../../services/idempotency";
-import { errorResponses, etagHeader, idempotencyHeader, ifMatchHeader, jsonBody, jsonContent, security } from "../openapi";
+import { errorResponses, etagHeader, idempotencyHeader, ifMatchHeader, jsonBody, jsonContent, locationHeader, mergePatchBody, security } from "../openapi";
 import { newRouter } from "../router";
 
 const tags = ["Connections"];
@@ -38,7 +39,7 @@ connectionsRouter.openapi(
     request: {
       query: z.object({
         type: z.string().max(64).optional().openapi({ description: "Filter by connector type (postgres, snowflake, databricks, s3)" }),
-        name: z.string().max(200).optional().openapi({ description: "Case-insensitive match on connection name (substring)" }),
+        name: z.string().max(200).optional().openapi({ description: "Case-insensitive substring of the connection name (up to 200 characters)" }),
         limit: limitParam(50, 200),
         cursor: cursorParam,
       }),
@@ -55,11 +56,11 @@ connectionsRouter.openapi(
     operationId: "createConnection",
     tags,
     security,
-    middleware: write,
+    middleware: [write, noSecretsInConfig],
     summary: "Create a connection. Secret values belong in a credential; config holds non-secret settings",
     request: { headers: idempotencyHeader, body: jsonBody(CreateConnectionSchema) },
     responses: {
-      201: { ...jsonContent(ConnectionSchema, "The connection"), headers: etagHeader },
+      201: { ...jsonContent(ConnectionSchema, "The connection"), headers: { ...etagHeader, ...locationHeader } },
       ...errorResponses(409, 422),
     },
   }),
@@ -93,27 +94,41 @@ connectionsRouter.openapi(
   },
 );
 
-connectionsRouter.openapi(
+const update = <B extends NonNullable<NonNullable<RouteConfig["request"]>["body"]>>(method: "put" | "patch", body: B) =>
   createRoute({
-    method: "put",
+    method,
     path: "/{id}",
-    operationId: "updateConnection",
+    operationId: method === "patch" ? "patchConnection" : "updateConnection",
     tags,
     security,
-    middleware: write,
-    summary: "Update name, config (JSON Merge Patch) or linked credentialId",
-    request: { params: idParam("conn"), headers: ifMatchHeader, body: jsonBody(UpdateConnectionSchema) },
+    middleware: [write, noSecretsInConfig],
+    summary: method === "patch" ? "Change a connection with a JSON Merge Patch (RFC 7396)" : "Change a connection (merge semantics, as PATCH)",
+    description:
+      method === "patch"
+        ? "Members left out stay as they are; config is merged key by key (null removes a key) and the result is validated again; credentialId null detaches. An empty patch ({}) changes nothing and keeps the version."
+        : "Kept for compatibility: PUT has always merged rather than replaced, and still does (the same body and rules as PATCH, sent as application/json). A request without a body is 400 body_required.",
+    request: {
+      params: idParam("conn"),
+      headers: ifMatchHeader,
+      body,
+    },
     responses: {
       200: { ...jsonContent(ConnectionSchema, "The updated connection"), headers: etagHeader },
       ...errorResponses(404, 409, 412, 422),
     },
-  }),
-  async (c) => {
-    const row = await updateConnection(c.var.tenant, c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["if-match"]);
-    c.header("ETag", etagOf(row.version));
-    return c.json(presentConnection(row), 200);
-  },
-);
+  });
+
+connectionsRouter.openapi(update("patch", mergePatchBody(UpdateConnectionSchema)), async (c) => {
+  const row = await updateConnection(c.var.tenant, c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["if-match"]);
+  c.header("ETag", etagOf(row.version));
+  return c.json(presentConnection(row), 200);
+});
+
+connectionsRouter.openapi(update("put", jsonBody(UpdateConnectionSchema)), async (c) => {
+  const row = await updateConnection(c.var.tenant, c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["if-match"]);
+  c.header("ETag", etagOf(row.version));
+  return c.json(presentConnection(row), 200);
+});
 
 connectionsRouter.openapi(
   createRoute({
@@ -132,13 +147,7 @@ connectionsRouter.openapi(
           .optional()
           .openapi({ description: `Pause referencing pipelines and delete anyway (needs Api-Version ${FORCE_DELETE_API_VERSION} or later)` }),
       }),
-      headers: ifMatchHeader.extend({
-        "api-version": z
-          .string()
-          .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date such as 2026-11-01")
-          .optional()
-          .openapi({ description: "API version (a date)", example: FORCE_DELETE_API_VERSION }),
-      }),
+      headers: ifMatchHeader,
     },
     responses: { 200: jsonContent(DeleteConnectionResultSchema, "Deleted"), ...errorResponses(404, 409, 412) },
   }),
@@ -146,7 +155,7 @@ connectionsRouter.openapi(
     const h = c.req.valid("header");
     const result = await deleteConnection(c.var.tenant, c.req.valid("param").id, {
       force: c.req.valid("query").force === "true",
-      apiVersion: h["api-version"],
+      apiVersion: c.var.apiVersion,
       ifMatch: h["if-match"],
     });
     return c.json(result, 200);

@@ -1,4 +1,4 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute, z, type RouteConfig } from "@hono/zod-openapi";
 import { requireScope } from "../../middleware/auth";
 import { etagOf } from "../../lib/etag";
 import { cursorParam, limitParam, pageOf } from "../../lib/pagination";
@@ -15,7 +15,7 @@ import {
   updateCredential,
 } from "../../services/credentials";
 import { withIdempotency } from "../../services/idempotency";
-import { errorResponses, etagHeader, idempotencyHeader, ifMatchHeader, jsonBody, jsonContent, security } from "../openapi";
+import { errorResponses, etagHeader, idempotencyHeader, ifMatchHeader, jsonBody, jsonContent, mergePatchBody, security } from "../openapi";
 import { newRouter } from "../router";
 
 const tags = ["Credentials"];
@@ -104,29 +104,38 @@ credentialsRouter.openapi(
   },
 );
 
-credentialsRouter.openapi(
+const update = <B extends NonNullable<NonNullable<RouteConfig["request"]>["body"]>>(method: "put" | "patch", body: B) =>
   createRoute({
-    method: "put",
+    method,
     path: "/{id}",
-    operationId: "updateCredential",
+    operationId: method === "patch" ? "patchCredential" : "updateCredential",
     tags,
     security,
     middleware: write,
-    summary: "Update a credential: rename, or rotate secrets by sending only the fields to change",
+    summary: method === "patch" ? "Change a credential with a JSON Merge Patch (RFC 7396): rename, or rotate only the secret fields sent" : "Change a credential (merge semantics, as PATCH)",
     description:
+      (method === "patch"
+        ? "identity and secrets are merged field by field (null removes an optional field) and validated again against the auth method. An empty patch ({}) changes nothing and keeps the version. "
+        : "Kept for compatibility: PUT has always merged rather than replaced, and still does (the same body and rules as PATCH, sent as application/json). A request without a body is 400 body_required. ") +
       "approvedHosts replaces the hosts the secrets may be sent to, and is accepted only when every secret field is sent again (403 secrets_required_for_approval otherwise).",
-    request: { params: idParam("cred"), headers: ifMatchHeader, body: jsonBody(UpdateCredentialSchema) },
+    request: { params: idParam("cred"), headers: ifMatchHeader, body },
     responses: {
       200: { ...jsonContent(CredentialSchema, "The updated credential"), headers: etagHeader },
       ...errorResponses(404, 409, 412),
     },
-  }),
-  async (c) => {
-    const row = await updateCredential(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["if-match"]);
-    c.header("ETag", etagOf(row.version));
-    return c.json(presentCredential(row), 200);
-  },
-);
+  });
+
+credentialsRouter.openapi(update("patch", mergePatchBody(UpdateCredentialSchema)), async (c) => {
+  const row = await updateCredential(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["if-match"]);
+  c.header("ETag", etagOf(row.version));
+  return c.json(presentCredential(row), 200);
+});
+
+credentialsRouter.openapi(update("put", jsonBody(UpdateCredentialSchema)), async (c) => {
+  const row = await updateCredential(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["if-match"]);
+  c.header("ETag", etagOf(row.version));
+  return c.json(presentCredential(row), 200);
+});
 
 credentialsRouter.openapi(
   createRoute({

@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireScope } from "../../middleware/auth";
+import { noSecretsInConfig } from "../../middleware/secret-config";
 import { rateLimit } from "../../middleware/rate-limit";
 import { pageOf } from "../../lib/pagination";
 import { idParam } from "../../schemas/common";
@@ -52,7 +53,7 @@ introspectionRouter.openapi(
     operationId: "testConnectionSettings",
     tags,
     security,
-    middleware: [requireScope("write"), warehouse],
+    middleware: [requireScope("write"), noSecretsInConfig, warehouse],
     summary: "Validate settings without persisting a connection",
     description: "Secrets come from credentialId or an inline credential that is used once and never stored. Answers 200 whenever the test ran, passed or not.",
     request: { body: jsonBody(TestSettingsSchema) },
