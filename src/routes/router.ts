@@ -4,7 +4,7 @@ import { ApiError, validationError } from "../lib/errors";
 import { DISCRIMINATOR_CODES } from "../schemas/engines";
 import { withContract } from "./contract";
 
-type Issue = { code: string; path: PropertyKey[]; message: string; note?: string; discriminator?: string; options?: unknown[] };
+type Issue = { code: string; path: PropertyKey[]; message: string; note?: string; discriminator?: string; options?: unknown[]; values?: unknown[] };
 
 // Every router shares one validation hook, so a bad request reads the same everywhere.
 function validationHook(result: { success: boolean; target: string; error?: { issues: readonly Issue[] } }) {
@@ -13,11 +13,18 @@ function validationHook(result: { success: boolean; target: string; error?: { is
   const issues = result.error?.issues ?? [];
   const errors = issues.map((i) => ({ path: [where, ...i.path.map(String)].join("."), message: i.message }));
   // A discriminator (type, method) with no matching variant gets its own code and the known values.
-  const unknown = issues.find((i) => i.code === "invalid_union" && i.note === "No matching discriminator" && i.discriminator);
-  const code = unknown && DISCRIMINATOR_CODES[unknown.discriminator!];
+  // (A union of one variant is that variant, whose discriminator is a literal: same answer.)
+  const discriminatorOf = (i: Issue) =>
+    i.code === "invalid_union" && i.note === "No matching discriminator"
+      ? i.discriminator
+      : i.code === "invalid_value" && i.values?.length === 1
+        ? String(i.path[i.path.length - 1])
+        : undefined;
+  const unknown = issues.find((i) => DISCRIMINATOR_CODES[discriminatorOf(i) ?? ""]);
+  const code = unknown && DISCRIMINATOR_CODES[discriminatorOf(unknown)!];
   if (unknown && code) {
     const path = [where, ...unknown.path.map(String)].join(".");
-    const known = (unknown.options ?? []).map(String).join(", ");
+    const known = (unknown.options ?? unknown.values ?? []).map(String).join(", ");
     throw new ApiError(400, code, `${path} must be one of: ${known}`, { errors: [{ path, message: `must be one of ${known}` }] });
   }
   throw validationError(errors);

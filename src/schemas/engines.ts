@@ -33,8 +33,10 @@ const identityOf = (m: CredentialMethod) => (m.identity.safeParse({}).success ? 
 const methodsOf = (def: ConnectorDefinition) => Object.entries(def.credentials);
 
 function perMethod(def: ConnectorDefinition, build: (method: string, m: CredentialMethod) => z.ZodObject) {
-  // A union even for one method, so a wrong method gets unknown_auth_method like any other.
-  return z.discriminatedUnion("method", nonEmpty(methodsOf(def).map(([name, m]) => build(name, m))) as Variants);
+  // One method is its variant itself (a literal `method`); the validation hook gives a wrong one the
+  // same unknown_auth_method answer as a union would.
+  const variants = methodsOf(def).map(([name, m]) => build(name, m));
+  return variants.length === 1 ? variants[0]! : z.discriminatedUnion("method", nonEmpty(variants) as Variants);
 }
 
 // The unions are built at run time from the registry, so their static type is the shape common to
