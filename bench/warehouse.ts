@@ -21,7 +21,7 @@ type Engine = {
   engine: string;
   proxy: DelayProxy;
   connectionId: string;
-  serverCount: () => Promise<{ roundTrips: number; bytes?: number; log?: any[] }>;
+  serverCount: () => Promise<{ roundTrips: number; bytes?: number; log?: any[]; statements?: number }>;
   calls: Array<[string, Call]>;
   floors?: Record<string, string>; // what the protocol requires per call, where we name it
 };
@@ -91,9 +91,11 @@ export async function warehouseAndFiles(ours: DevWorker, seed: Seed, want: { war
     const pgBase = { host: addresses.pgHost, port: Number(addresses.pgPort), database: addresses.pgDatabase, sslMode: "disable" };
     const pgCalls = (id: string): Array<[string, Call]> => [
       ["test", { method: "POST", path: `/api/connections/${id}/test` }],
-      ["schemas", { method: "GET", path: `/api/connections/${id}/schemas` }],
-      ["tables", { method: "GET", path: `/api/connections/${id}/tables?schema=sales` }],
-      ["columns", { method: "GET", path: `/api/connections/${id}/columns?schema=sales&table=orders` }],
+      // Lists are read live (refresh=true); "(cached)" is the same page answered from the cache.
+      ["schemas", { method: "GET", path: `/api/connections/${id}/schemas?refresh=true` }],
+      ["schemas (cached)", { method: "GET", path: `/api/connections/${id}/schemas` }],
+      ["tables", { method: "GET", path: `/api/connections/${id}/tables?schema=sales&refresh=true` }],
+      ["columns", { method: "GET", path: `/api/connections/${id}/columns?schema=sales&table=orders&refresh=true` }],
       ["preview", { method: "GET", path: `/api/connections/${id}/preview?schema=sales&table=orders&limit=10` }],
       ["test-query", { method: "POST", path: "/api/connections/test-query", body: { connectionId: id, sql: "SELECT * FROM sales.customers", maxRows: 100 } }],
     ];
@@ -114,7 +116,7 @@ export async function warehouseAndFiles(ours: DevWorker, seed: Seed, want: { war
         return { roundTrips: s.turns, bytes: s.bytesFromClient + s.bytesFromServer };
       },
       calls: pgCalls(wsId),
-      floors: Object.fromEntries(pgCalls(wsId).map(([name]) => [name, "6 turns: upgrade + 3 startup/SCRAM + 1 call + Terminate (5 waits)"])),
+      floors: { ...Object.fromEntries(pgCalls(wsId).map(([name]) => [name, "6 turns: upgrade + 3 startup/SCRAM + 1 call + Terminate (5 waits)"])), "schemas (cached)": "0 (cache)" },
     });
 
     // tcp: the Worker's own socket to PostgreSQL, through the delay proxy (no TLS: the proxy is local).
@@ -139,7 +141,7 @@ export async function warehouseAndFiles(ours: DevWorker, seed: Seed, want: { war
         return { roundTrips: c.turns, bytes: c.bytesUp + c.bytesDown };
       },
       calls: pgCalls(tcpId),
-      floors: Object.fromEntries(pgCalls(tcpId).map(([name]) => [name, tcpFloor])),
+      floors: { ...Object.fromEntries(pgCalls(tcpId).map(([name]) => [name, tcpFloor])), "schemas (cached)": "0 (cache)" },
     });
 
     const neonProxy = await proxyFor(addresses.neonHttpOrigin!);
@@ -155,7 +157,7 @@ export async function warehouseAndFiles(ours: DevWorker, seed: Seed, want: { war
       connectionId: httpId,
       serverCount: async () => ({ roundTrips: (await getJson(`${addresses.neonHttpStatsUrl}?key=/bench/sql`)).requests }),
       calls: pgCalls(httpId),
-      floors: Object.fromEntries(pgCalls(httpId).map(([name]) => [name, "1 request"])),
+      floors: { ...Object.fromEntries(pgCalls(httpId).map(([name]) => [name, "1 request"])), "schemas (cached)": "0 (cache)" },
     });
 
     try {
@@ -178,15 +180,32 @@ export async function warehouseAndFiles(ours: DevWorker, seed: Seed, want: { war
         engine: "snowflake",
         proxy,
         connectionId: id,
-        serverCount: async () => ({ roundTrips: (await getJson(`${addresses.snowflakeEndpoint}/__control/scopes/bench`)).requests.total }),
+        serverCount: async () => {
+          const s = await getJson(`${addresses.snowflakeEndpoint}/__control/scopes/bench`);
+          return { roundTrips: s.requests.total, statements: s.computeStatements };
+        },
         calls: [
           ["test", { method: "POST", path: `/api/connections/${id}/test` }],
-          ["schemas", { method: "GET", path: `/api/connections/${id}/schemas` }],
-          ["tables", { method: "GET", path: `/api/connections/${id}/tables?schema=SALES` }],
-          ["columns", { method: "GET", path: `/api/connections/${id}/columns?schema=SALES&table=ORDERS` }],
+          ["schemas", { method: "GET", path: `/api/connections/${id}/schemas?refresh=true` }],
+          ["schemas (cached)", { method: "GET", path: `/api/connections/${id}/schemas` }],
+          ["tables", { method: "GET", path: `/api/connections/${id}/tables?schema=SALES&refresh=true` }],
+          ["columns", { method: "GET", path: `/api/connections/${id}/columns?schema=SALES&table=ORDERS&refresh=true` }],
           ["preview", { method: "GET", path: `/api/connections/${id}/preview?schema=SALES&table=ORDERS&limit=10` }],
+          ["preview (wake=true)", { method: "GET", path: `/api/connections/${id}/preview?schema=SALES&table=ORDERS&limit=10&wake=true` }],
           ["test-query", { method: "POST", path: "/api/connections/test-query", body: { connectionId: id, sql: 'SELECT * FROM "SALES"."CUSTOMERS"', maxRows: 100 } }],
+          ["test-query (wake=true)", { method: "POST", path: "/api/connections/test-query", body: { connectionId: id, sql: 'SELECT * FROM "SALES"."CUSTOMERS"', maxRows: 100, wake: true } }],
         ],
+        floors: {
+          test: "1 RTT: 3 statements sent together, none needs a warehouse",
+          schemas: "1 request (SHOW SCHEMAS)",
+          "schemas (cached)": "0 (cache)",
+          tables: "1 RTT: SHOW TABLES + SHOW VIEWS together",
+          columns: "1 request (SHOW COLUMNS)",
+          preview: "2: warehouse state, then the statement",
+          "preview (wake=true)": "1 request",
+          "test-query": "2: warehouse state, then the statement",
+          "test-query (wake=true)": "1 request",
+        },
       });
     } catch (e) {
       console.error(`[servers] snowflake skipped: ${(e as Error).message}`);
@@ -212,16 +231,34 @@ export async function warehouseAndFiles(ours: DevWorker, seed: Seed, want: { war
         engine: "databricks",
         proxy,
         connectionId: id,
-        serverCount: async () => ({ roundTrips: (await getJson(`${addresses.databricksEndpoint}/s/bench/__test/stats`)).total ?? 0 }),
+        serverCount: async () => {
+          const s = await getJson(`${addresses.databricksEndpoint}/s/bench/__test/stats`);
+          return { roundTrips: s.total ?? 0, statements: s.execute ?? 0 };
+        },
         calls: [
           ["test", { method: "POST", path: `/api/connections/${id}/test` }],
-          ["catalogs", { method: "GET", path: `/api/connections/${id}/catalogs` }],
-          ["schemas", { method: "GET", path: `/api/connections/${id}/schemas?catalog=main` }],
-          ["tables", { method: "GET", path: `/api/connections/${id}/tables?catalog=main&schema=sales` }],
-          ["columns", { method: "GET", path: `/api/connections/${id}/columns?catalog=main&schema=sales&table=orders` }],
+          ["catalogs", { method: "GET", path: `/api/connections/${id}/catalogs?refresh=true` }],
+          ["schemas", { method: "GET", path: `/api/connections/${id}/schemas?catalog=main&refresh=true` }],
+          ["tables", { method: "GET", path: `/api/connections/${id}/tables?catalog=main&schema=sales&refresh=true` }],
+          ["tables (cached)", { method: "GET", path: `/api/connections/${id}/tables?catalog=main&schema=sales` }],
+          ["columns", { method: "GET", path: `/api/connections/${id}/columns?catalog=main&schema=sales&table=orders&refresh=true` }],
           ["preview", { method: "GET", path: `/api/connections/${id}/preview?catalog=main&schema=sales&table=orders&limit=10` }],
+          ["preview (wake=true)", { method: "GET", path: `/api/connections/${id}/preview?catalog=main&schema=sales&table=orders&limit=10&wake=true` }],
           ["test-query", { method: "POST", path: "/api/connections/test-query", body: { connectionId: id, sql: "SELECT * FROM main.sales.orders", maxRows: 100 } }],
+          ["test-query (wake=true)", { method: "POST", path: "/api/connections/test-query", body: { connectionId: id, sql: "SELECT * FROM main.sales.orders", maxRows: 100, wake: true } }],
         ],
+        floors: {
+          test: "1 RTT: warehouse state + one Unity Catalog page together, no statement",
+          catalogs: "1 request",
+          schemas: "1 request",
+          tables: "1 request per Unity Catalog page",
+          "tables (cached)": "0 (cache)",
+          columns: "1 request",
+          preview: "2: warehouse state, then the statement",
+          "preview (wake=true)": "1 request",
+          "test-query": "2: warehouse state, then the statement",
+          "test-query (wake=true)": "1 request",
+        },
       });
     } catch (e) {
       console.error(`[servers] databricks skipped: ${(e as Error).message}`);
@@ -266,6 +303,14 @@ export async function warehouseAndFiles(ours: DevWorker, seed: Seed, want: { war
         ["preview (parquet)", { method: "GET", path: `/api/connections/${id}/preview?table=parquet/types-snappy.parquet&limit=10` }],
         ["preview (csv)", { method: "GET", path: `/api/connections/${id}/preview?table=csv/simple.csv&limit=10` }],
       ],
+      floors: {
+        test: "2: the listing names the object whose first byte is read",
+        files: "1 request per listing page",
+        "cloud-schema (parquet)": "1 suffix GET (footer within 64 KB)",
+        "cloud-schema (csv)": "1 ranged GET",
+        "preview (parquet)": "1 GET for a small file",
+        "preview (csv)": "1 ranged GET",
+      },
     });
   } catch (e) {
     console.error(`[servers] s3 skipped: ${(e as Error).message}`);
@@ -365,6 +410,7 @@ export async function warehouseAndFiles(ours: DevWorker, seed: Seed, want: { war
           const s1 = await e.serverCount();
           const p1 = e.proxy.snapshot();
           row.serverRoundTrips = s1.roundTrips - s0.roundTrips;
+          if (s1.statements !== undefined && s0.statements !== undefined) row.warehouseStatements = s1.statements - s0.statements;
           if (s1.bytes !== undefined && s0.bytes !== undefined) row.serverBytes = s1.bytes - s0.bytes;
           if (s1.log && s0.log) {
             // The server's log is grouped by object, not in time order: take the multiset difference.

@@ -49,13 +49,14 @@ export function renderTables(machine: Any, r: Record<string, Any>): string {
     );
     out.push(
       md(
-        ["engine", "endpoint", "round trips (server)", "turns (proxy)", "floor", "new TCP conns", "bytes up / down", "ms, no delay", "ms, with delay", "x RTT", "added RTTs", "status"],
+        ["engine", "endpoint", "round trips (server)", "turns (proxy)", "floor", "warehouse statements", "new TCP conns", "bytes up / down", "ms, no delay", "ms, with delay", "x RTT", "added RTTs", "status"],
         w.rows.map((x: Any) => [
           x.engine,
           x.endpoint,
           x.serverRoundTrips ?? "-",
           x.proxyTurns,
           x.floor ?? "-",
+          x.warehouseStatements ?? "-",
           x.proxyConnections,
           `${x.bytesUp} / ${x.bytesDown}`,
           x.msNoDelay,

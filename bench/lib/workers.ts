@@ -77,7 +77,7 @@ export async function d1Exec(config: string, persistTo: string, sqlFile: string)
   await wrangler(["d1", "execute", "DB", "--local", "--persist-to", persistTo, "-c", config, "--file", sqlFile, "--yes"]);
 }
 
-export type DevWorker = { url: string; port: number; pid: number; workerdPid: () => number | null; stop: () => Promise<void>; log: () => string };
+export type DevWorker = { url: string; port: number; inspectorPort: number; pid: number; workerdPid: () => number | null; stop: () => Promise<void>; log: () => string };
 
 export async function freePort(): Promise<number> {
   const { createServer } = await import("node:net");
@@ -129,7 +129,7 @@ export async function devWorker(label: string, config: string, persistTo: string
     });
     return holdsState?.pid ?? null;
   };
-  return { url, port, pid: child.pid!, workerdPid, stop: () => stop(child), log };
+  return { url, port, inspectorPort: inspector, pid: child.pid!, workerdPid, stop: () => stop(child), log };
 }
 
 export function workerdMemory(w: DevWorker) {
