@@ -59,3 +59,6 @@ export function originUrl(schemes: readonly string[]) {
 }
 
 export const nonEmpty = (max = 1024) => z.string().min(1).max(max);
+
+// The id of another credential of the same workspace (resolved and checked by the platform).
+export const credentialRef = z.string().regex(/^cred_[0-9a-z]{21}$/, "must be a credential id (cred_...)");

@@ -109,6 +109,10 @@ export type ConnectorContext = {
   deadline: number; // epoch milliseconds
   signal: AbortSignal;
   limits: Limits;
+  // The second credential the config names for object storage (ConnectorDefinition.storageCredential):
+  // an s3 accessKey credential, decrypted only after the platform checked it is approved for
+  // `hosts` of that declaration. Absent when the config names none.
+  storageCredential?: ResolvedCredential;
 };
 
 export type TableRef = { catalog?: string; schema: string; table: string };
@@ -151,5 +155,10 @@ export interface ConnectorDefinition<Config = Record<string, unknown>> {
   credentials: Record<string, CredentialMethod>;
   // Hosts this connection will contact; checked by the egress guard before any request.
   hosts(config: Config): string[];
+  // Engines whose data files live in object storage may name a second credential (type s3, method
+  // accessKey) in their config. The platform resolves it in the same workspace, checks it is approved
+  // for `hosts` (the only hosts it is sent to; also among hosts(config)) and puts it in
+  // ctx.storageCredential. `path` is where the id sits in the config, for error messages.
+  storageCredential?(config: Config): { credentialId: string; hosts: string[]; path: string } | null;
   open(config: Config, credential: ResolvedCredential | null, ctx: ConnectorContext): Promise<ConnectorSession>;
 }

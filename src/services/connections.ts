@@ -14,6 +14,7 @@ import { mergeConfigPatch, validateConfig } from "./connection-config";
 import { checkCredentialHosts } from "./credential-hosts";
 import { bindFirstUse, credentialQuery, resolveCredential, type CredentialRow } from "./credentials";
 import { isForeignKeyViolation, isUniqueViolation } from "./db-errors";
+import { approveStorageUse, resolveStorageCredential } from "./storage-credential";
 import type { Tenant } from "./tenant";
 
 export type ConnectionRow = typeof connections.$inferSelect;
@@ -84,6 +85,7 @@ export async function createConnection(
 ) {
   const def = getConnector(input.type);
   const config = validateConfig(def, input.config);
+  await approveStorageUse(t, def, config);
   if (input.credentialId) {
     const [cred] = await t.readOne(credentialQuery(t, input.credentialId));
     checkCredentialFits(def, cred, input.credentialId);
@@ -136,6 +138,8 @@ export async function updateConnection(
   if (patch.config !== undefined) update.config = validateConfig(def, mergeConfigPatch(current.config, patch.config));
   if (patch.credentialId !== undefined) update.credentialId = patch.credentialId;
   if (patch.cacheTtlSeconds !== undefined) update.cacheTtlSeconds = patch.cacheTtlSeconds;
+  // A new storage credential or storage host: approved for the storage hosts of the result.
+  if (update.config) await approveStorageUse(t, def, update.config);
   // A new host or a new credential: the credential must be approved for the hosts of the result.
   if ((patch.config !== undefined || patch.credentialId) && cred && patch.credentialId !== null) {
     await approveUse(t, cred, def.hosts(update.config ?? validateConfig(def, current.config, "config")));
@@ -251,6 +255,7 @@ export async function loadConnectionForUse(
   config: Record<string, unknown>;
   hosts: string[];
   credential: ResolvedCredential | null;
+  storageCredential: ResolvedCredential | null;
 }> {
   const { extra: _, credentialRow: __, ...opened } = await loadConnectionWith(t, env, id, null, configPatch);
   return opened;
@@ -270,6 +275,7 @@ export async function loadConnectionWith<E extends BatchItem<"sqlite"> | null>(
   config: Record<string, unknown>;
   hosts: string[];
   credential: ResolvedCredential | null;
+  storageCredential: ResolvedCredential | null;
   extra: E extends BatchItem<"sqlite"> ? Awaited<E> : null;
 }> {
   const results = extraQuery
@@ -283,6 +289,8 @@ export async function loadConnectionWith<E extends BatchItem<"sqlite"> | null>(
     : validateConfig(definition, connection.config, "config");
   const hosts = definition.hosts(config);
   const credential = credRow ? await resolveCredential(t, env, credRow, hosts) : null;
+  // A storage credential named in the config: one more D1 read, only for configs that name one.
+  const storageCredential = await resolveStorageCredential(t, env, definition, config);
   const extra = (extraQuery ? results[2] : null) as E extends BatchItem<"sqlite"> ? Awaited<E> : null;
-  return { connection, credentialRow: credRow ?? null, definition, config, hosts, credential, extra };
+  return { connection, credentialRow: credRow ?? null, definition, config, hosts, credential, storageCredential, extra };
 }

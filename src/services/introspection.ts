@@ -30,6 +30,7 @@ import {
   usable,
 } from "./introspection-cache";
 import { credentialQuery, resolveCredential } from "./credentials";
+import { resolveStorageCredential } from "./storage-credential";
 import type { Tenant } from "./tenant";
 
 // Grace on top of the statement timeout for connecting and transferring results.
@@ -37,7 +38,14 @@ const TRANSPORT_GRACE_MS = 5_000;
 
 // hosts: what definition.hosts(config) yields; the credential was approved for them, and the
 // connector's egress is held to them.
-type Opened = { definition: ConnectorDefinition; config: Record<string, unknown>; hosts: string[]; credential: ResolvedCredential | null };
+// storageCredential: the one the config names for object storage, approved for its storage hosts.
+type Opened = {
+  definition: ConnectorDefinition;
+  config: Record<string, unknown>;
+  hosts: string[];
+  credential: ResolvedCredential | null;
+  storageCredential?: ResolvedCredential | null;
+};
 
 async function run<T>(
   env: Bindings,
@@ -52,6 +60,7 @@ async function run<T>(
     timeoutMs: limits.statementTimeoutMs + TRANSPORT_GRACE_MS,
     limits,
   });
+  if (opened.storageCredential) ctx.storageCredential = opened.storageCredential;
   let session: ConnectorSession | undefined;
   try {
     session = await definition.open(config, credential, ctx);
@@ -269,5 +278,6 @@ export async function testSettings(
     const fields = validateCredentialFields(definition, input.credential.method, input.credential.identity ?? {}, input.credential.secrets, "body.credential");
     credential = { method: input.credential.method, ...fields };
   }
-  return runTest(env, { definition, config, hosts, credential });
+  const storageCredential = await resolveStorageCredential(t, env, definition, config, "body");
+  return runTest(env, { definition, config, hosts, credential, storageCredential });
 }

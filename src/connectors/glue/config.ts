@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { nonEmpty, originUrl } from "../config-fields";
+import { credentialRef, nonEmpty, originUrl } from "../config-fields";
 
 export const glueConfig = z.strictObject({
   region: z.string().regex(/^[a-z0-9-]{2,32}$/, "must be a region such as us-east-1"),
@@ -8,6 +8,9 @@ export const glueConfig = z.strictObject({
   // Table metadata and data files live in S3: where to read them (Iceberg metadata, previews).
   s3Endpoint: originUrl(["https", "http"]).optional().describe("Overrides https://s3.<region>.amazonaws.com"),
   s3Addressing: z.enum(["virtual", "path"]).default("virtual"),
+  s3CredentialId: credentialRef
+    .optional()
+    .describe("An s3 credential (method accessKey) of this workspace that reads metadata and data files instead of the connection's own key pair; it must be approved for the S3 hosts"),
 });
 export type GlueConfig = z.infer<typeof glueConfig>;
 

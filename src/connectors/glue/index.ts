@@ -1,5 +1,5 @@
 import { ConnectorError } from "../errors";
-import { StorageReader } from "../lakehouse/storage";
+import { keysOf, StorageReader, storageHosts } from "../lakehouse/storage";
 import type { ConnectorDefinition, ConnectorSession } from "../types";
 import { getTable, listCatalogs, listSchemas, listTables, tableColumns } from "./catalog";
 import { testConnection } from "./check";
@@ -19,16 +19,19 @@ export const glueConnector: ConnectorDefinition<GlueConfig> = {
   config: glueConfig,
   credentials: glueCredentials,
   hosts(config) {
-    const hosts = [new URL(glueEndpoint(config)).hostname];
-    if (config.s3Endpoint) hosts.push(new URL(config.s3Endpoint).hostname);
-    else hosts.push(`s3.${config.region}.amazonaws.com`, `*.s3.${config.region}.amazonaws.com`);
+    const hosts = [new URL(glueEndpoint(config)).hostname, ...storageHosts({ region: config.region, endpoint: config.s3Endpoint })];
     return [...new Set(hosts.map((h) => h.replace(/^\[|\]$/g, "")))];
+  },
+  // An S3 credential named in the config reads S3 instead of the Glue key pair (sent to S3 hosts only).
+  storageCredential(config) {
+    if (!config.s3CredentialId) return null;
+    return { credentialId: config.s3CredentialId, hosts: storageHosts({ region: config.region, endpoint: config.s3Endpoint }), path: "config.s3CredentialId" };
   },
   async open(config, credential, ctx): Promise<GlueSession> {
     const client = new GlueClient(config, credential, ctx);
     const access = {
       target: { region: config.region, endpoint: config.s3Endpoint, addressing: config.s3Addressing },
-      keys: { accessKeyId: credential!.identity.accessKeyId!, secretAccessKey: credential!.secrets.secretAccessKey!, sessionToken: credential!.secrets.sessionToken },
+      keys: keysOf(ctx.storageCredential) ?? keysOf(credential ?? undefined)!,
     };
     const storage = new StorageReader(access.target, access.keys, ctx);
     return {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hostname, nonEmpty, originUrl } from "../config-fields";
+import { credentialRef, hostname, nonEmpty, originUrl } from "../config-fields";
 
 // Headers that carry credentials, address the request or belong to the protocol are set by the
 // connector itself; extra headers are for routing or project selection (x-goog-user-project, ...).
@@ -14,8 +14,12 @@ const headerValue = z
   .max(1024)
   .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), "must not contain control characters");
 
-// Where data files live when the catalog does not vend credentials: an S3-compatible endpoint.
+// Where data files live when the catalog does not vend credentials: an S3-compatible endpoint, and
+// the S3 credential (type s3, method accessKey) that reads them.
 export const storageConfig = z.strictObject({
+  credentialId: credentialRef
+    .optional()
+    .describe("An s3 credential (method accessKey) of this workspace that reads the data files when the catalog vends none; it must be approved for the storage endpoint's host"),
   region: z.string().regex(/^[a-z0-9-]{2,32}$/, "must be a region such as us-east-1 or auto"),
   endpoint: originUrl(["https", "http"]).optional().describe("S3-compatible endpoint (R2, MinIO, ...); default AWS S3"),
   addressing: z.enum(["virtual", "path"]).default("virtual"),

@@ -1,3 +1,4 @@
+import { storageHosts } from "../lakehouse/storage";
 import type { ConnectorDefinition } from "../types";
 import { icebergConfig, icebergCredentials, tokenUrl, type IcebergConfig } from "./config";
 import { openSession } from "./session";
@@ -14,8 +15,15 @@ export const icebergConnector: ConnectorDefinition<IcebergConfig> = {
   hosts(config) {
     const hosts = new Set([new URL(config.catalogUri).hostname, new URL(tokenUrl(config)).hostname]);
     if (config.storage?.endpoint) hosts.add(new URL(config.storage.endpoint).hostname);
+    // A named storage credential without an endpoint reads from AWS S3 in the storage region.
+    else if (config.storage?.credentialId) for (const h of storageHosts(config.storage)) hosts.add(h);
     for (const h of config.storageHosts ?? []) hosts.add(h);
     return [...hosts].map((h) => h.replace(/^\[|\]$/g, ""));
+  },
+  // Only the storage endpoint's hosts get the named S3 credential (vended endpoints get vended keys).
+  storageCredential(config) {
+    const s = config.storage;
+    return s?.credentialId ? { credentialId: s.credentialId, hosts: storageHosts(s), path: "config.storage.credentialId" } : null;
   },
   async open(config, credential, ctx) {
     return openSession(config, credential, ctx);

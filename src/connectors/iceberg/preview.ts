@@ -11,8 +11,9 @@ export type { StorageKeys };
 
 // Rows of the current snapshot, read from its files: the manifest list and manifests (Avro), then
 // the live Parquet data files in manifest order, until the row limit. Storage access: credentials
-// the catalog vends for the table (X-Iceberg-Access-Delegation: vended-credentials), else the
-// connection's own SigV4 key pair. Bounded by files opened, manifest bytes and a byte budget; delete
+// the catalog vends for the table (X-Iceberg-Access-Delegation: vended-credentials) take
+// precedence (they are scoped to the table); else the S3 credential named in config.storage, else
+// the connection's own SigV4 key pair. Bounded by files opened, manifest bytes and a byte budget; delete
 // files are not applied, and the answer says so in `warnings`.
 
 export const MAX_DATA_FILES = 8;
@@ -36,12 +37,15 @@ function storageFor(loaded: LoadedTable, config: IcebergConfig, own: StorageKeys
   if (!keys) {
     throw new ConnectorError(
       "capability_not_supported",
-      "The catalog vended no storage credentials for this table and the connection has no SigV4 key pair, so its data files cannot be read",
+      "The catalog vended no storage credentials for this table, and the connection names no S3 credential (config storage.credentialId) and has no SigV4 key pair, so its data files cannot be read",
     );
   }
-  const region = props["client.region"] ?? props["s3.region"] ?? config.storage?.region ?? config.signingRegion ?? "us-east-1";
+  // Vended keys go where the catalog says; our own keys only where config.storage says (the hosts
+  // the named credential was approved for).
+  const vendedRegion = props["client.region"] ?? props["s3.region"];
+  const region = (vendedKeys ? (vendedRegion ?? config.storage?.region) : (config.storage?.region ?? vendedRegion)) ?? config.signingRegion ?? "us-east-1";
   const endpoint = (vendedKeys ? props["s3.endpoint"] : undefined) ?? config.storage?.endpoint;
-  const addressing = props["s3.path-style-access"] === "true" ? "path" : (config.storage?.addressing ?? "virtual");
+  const addressing = vendedKeys && props["s3.path-style-access"] === "true" ? "path" : (config.storage?.addressing ?? "virtual");
   return { target: { region, endpoint, addressing }, keys };
 }
 

@@ -6,6 +6,7 @@ import { IcebergClient } from "./client";
 import { currentSchema, schemaColumns, tableDetails } from "./columns";
 import type { IcebergConfig } from "./config";
 import { namespaceName, parseNamespace } from "./names";
+import { keysOf } from "../lakehouse/storage";
 import { previewIceberg } from "./preview";
 import { collect, identifierPage, loadTable, loadView, MAX_PAGES_PER_CALL, namespacePage, type ListPage, type PageState } from "./rest";
 
@@ -190,7 +191,8 @@ export function openSession(config: IcebergConfig, credential: ResolvedCredentia
     async preview(args) {
       await checkCatalog(args.catalog);
       if (!args.schema) throw new ConnectorError("invalid_request", "A schema (namespace) is required to preview an Iceberg table");
-      const own = credential?.method === "sigv4" ? { accessKeyId: credential.identity.accessKeyId!, secretAccessKey: credential.secrets.secretAccessKey!, sessionToken: credential.secrets.sessionToken } : null;
+      // Keys for data files when the catalog vends none: the named S3 credential, else a SigV4 pair.
+      const own = keysOf(ctx.storageCredential) ?? (credential?.method === "sigv4" ? keysOf(credential) : null);
       return previewIceberg(client, ctx, own, { namespace: parseNamespace(args.schema), table: args.table, limit: Math.min(args.limit, ctx.limits.previewRows) }).catch((err) => {
         if (err instanceof ConnectorError && err.code === "not_found" && err.detail.engineCode === "NoSuchTableException") {
           throw new ConnectorError("not_found", `Table ${args.schema}.${args.table} was not found`, err.detail);

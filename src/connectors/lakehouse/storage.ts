@@ -9,6 +9,22 @@ import type { ConnectorContext, ResolvedCredential } from "../types";
 export type StorageTarget = { region: string; endpoint?: string; addressing: "virtual" | "path" };
 export type StorageKeys = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 
+// The hosts a storage target's requests go to: the endpoint's host, else AWS S3 in the region
+// (path-style and virtual-hosted bucket names).
+export function storageHosts(target: { region: string; endpoint?: string }): string[] {
+  if (target.endpoint) return [new URL(target.endpoint).hostname.replace(/^\[|\]$/g, "")];
+  return [`s3.${target.region}.amazonaws.com`, `*.s3.${target.region}.amazonaws.com`];
+}
+
+// A named storage credential (ctx.storageCredential, type s3 method accessKey) as a key pair.
+export function keysOf(credential: ResolvedCredential | undefined): StorageKeys | null {
+  if (!credential) return null;
+  const { accessKeyId } = credential.identity;
+  const { secretAccessKey, sessionToken } = credential.secrets;
+  if (!accessKeyId || !secretAccessKey) return null;
+  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+}
+
 export function parseObjectUrl(url: string): { bucket: string; key: string } {
   const m = /^s3[an]?:\/\/([^/]+)\/(.+)$/.exec(url);
   if (!m) throw new ConnectorError("capability_not_supported", `Files at ${url.split("/").slice(0, 3).join("/")} cannot be read (only s3:// locations are supported)`);
