@@ -4,6 +4,9 @@ import { ApiError, type FieldError } from "../lib/errors";
 // Field names that look like secrets are refused in config with a pointer to credentials, before
 // the strict schema would reject them as merely unknown.
 const SECRET_LIKE = /pass(word|wd|phrase)?$|secret|token|private_?key|api_?key|secret_?access|access_?key$|credential|^auth$|^pwd$/i;
+// Names of identifiers: a key id, and a reference to another credential (storage.credentialId,
+// s3CredentialId), whose value the engine's schema holds to the cred_... id form.
+const NOT_SECRET = /^accessKeyId$|credentialId$/i;
 
 // Configs are flat settings; nesting is bounded so that walking a body can never exhaust the stack.
 export const MAX_CONFIG_DEPTH = 32;
@@ -27,7 +30,7 @@ function secretLikePaths(value: unknown, path: string[] = []): string[] {
   if (!value || typeof value !== "object") return [];
   const out: string[] = [];
   for (const [k, v] of Object.entries(value)) {
-    if (SECRET_LIKE.test(k) && !/^accessKeyId$/i.test(k)) out.push([...path, k].join("."));
+    if (SECRET_LIKE.test(k) && !NOT_SECRET.test(k)) out.push([...path, k].join("."));
     out.push(...secretLikePaths(v, [...path, k]));
   }
   return out;

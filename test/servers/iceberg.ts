@@ -30,8 +30,10 @@ const GLUE_REGION = "us-east-1";
 const DEFAULT_PAGE = 50;
 const GLUE_MAX_PAGE = 100;
 
-type Controls = { repeatToken: boolean; refuseParent: boolean; tokenTtl: number; failStatus: number; failCount: number };
-const DEFAULTS: Controls = { repeatToken: false, refuseParent: false, tokenTtl: 3600, failStatus: 503, failCount: 0 };
+// vend: false plays a catalog that never vends storage credentials (the header is then ignored, as
+// the spec allows: delegation is a request, not a promise).
+type Controls = { repeatToken: boolean; refuseParent: boolean; tokenTtl: number; failStatus: number; failCount: number; vend: boolean };
+const DEFAULTS: Controls = { repeatToken: false, refuseParent: false, tokenTtl: 3600, failStatus: 503, failCount: 0, vend: true };
 type Scope = { controls: Controls; counts: Record<string, number>; tokens: Map<string, number>; catalog: CatalogState; headers: Array<Record<string, string>> };
 
 class HttpError extends Error {
@@ -215,7 +217,7 @@ export async function start(shared: Record<string, string>): Promise<Started> {
       const t = cat.tables.get(key(ns, decodeSegment(parts[3]!)));
       if (!t) throw icebergError(404, "NoSuchTableException", `Table does not exist: ${ns.join(".")}.${decodeSegment(parts[3]!)}`);
       scope.headers.push({ delegation: String(req.headers["x-iceberg-access-delegation"] ?? "") });
-      const vend = String(req.headers["x-iceberg-access-delegation"] ?? "").split(",").includes("vended-credentials");
+      const vend = scope.controls.vend && String(req.headers["x-iceberg-access-delegation"] ?? "").split(",").includes("vended-credentials");
       const result: Record<string, unknown> = {
         "metadata-location": t.metadataLocation,
         metadata: t.metadata,
