@@ -40,7 +40,9 @@ const ENGINES: Record<string, () => Engine> = {
       { webSocketProxy: `ws://0x7f000002:${s.recorderPort}` },
       { host: s.recorderHost, port: Number(s.recorderPort) },
     ],
-    reveals: [s.pgPassword!],
+    // Through an unencrypted (ws:) proxy the client will not answer a cleartext password request
+    // either; the startup message (user and database) is what arrives once the host is approved.
+    reveals: [`user\u0000${s.pgUser}`],
     sqlOp: true,
   }),
   "postgres over tcp": () => ({
