@@ -11,6 +11,7 @@ import { d1Session, requestId } from "./middleware/request-context";
 import { newRouter } from "./routes/router";
 import { docsPage } from "./routes/docs";
 import { registerHeaderComponents } from "./routes/contract";
+import { addExamples } from "./routes/examples";
 import { apiKeysRouter } from "./routes/api-keys/api-keys.routes";
 import { credentialsRouter } from "./routes/credentials/credentials.routes";
 import { connectionsRouter } from "./routes/connections/connections.routes";
@@ -61,7 +62,7 @@ export function createApp() {
     scheme: "bearer",
     description: "An API key (cak_...) or a JWT access token",
   });
-  app.doc31("/openapi.json", (c) => ({
+  const document = (origin: string) => ({
     openapi: "3.1.0",
     info: {
       title: "Connections API",
@@ -74,7 +75,7 @@ export function createApp() {
         "Browsers: CORS is off unless the CORS_ALLOWED_ORIGINS variable lists origins; then preflight requests (OPTIONS with Access-Control-Request-Method) are answered 204 without authentication.",
       license: { name: "Proprietary", url: "https://docs.connections-api.dev/license" },
     },
-    servers: documentServers(new URL(c.req.url).origin),
+    servers: documentServers(origin),
     tags: [
       { name: "Connections", description: "Connections to data systems" },
       { name: "Introspection", description: "Testing connections and looking inside them" },
@@ -82,7 +83,8 @@ export function createApp() {
       { name: "Pipelines", description: "Pipelines that reference connections" },
       { name: "API keys", description: "Keys for calling this API" },
     ],
-  }));
+  });
+  app.get("/openapi.json", (c) => c.json(addExamples(app.getOpenAPI31Document(document(new URL(c.req.url).origin)))));
   app.get("/docs", docsPage);
   app.get("/", (c) => c.redirect("/docs"));
 

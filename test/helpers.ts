@@ -2,6 +2,7 @@ import { createExecutionContext, env, SELF, waitOnExecutionContext } from "cloud
 import { mintApiKey, type Scope } from "../src/lib/api-keys";
 import { sha256Hex } from "../src/lib/encoding";
 import { newId } from "../src/lib/ids";
+import { conformance, type Answer } from "./conformance";
 
 // Test helpers: workspaces and keys are made directly in the real D1, the way `npm run key:create`
 // does; every API call goes through the Worker's fetch handler.
@@ -23,7 +24,20 @@ export async function addKey(workspaceId: string, scope: Scope, opts: { expiresA
   return token;
 }
 
-export type Call = { method?: string; body?: unknown; token?: string; headers?: Record<string, string>; rawBody?: string };
+// unchecked: the caller checks the answer against the document itself (the fuzz collects every miss).
+export type Call = { method?: string; body?: unknown; token?: string; headers?: Record<string, string>; rawBody?: string; unchecked?: boolean };
+
+// Every answer a test gets is checked against the served OpenAPI document (see conformance.ts).
+let served: Promise<any> | undefined;
+const documentOf = () => (served ??= SELF.fetch("http://api.test/openapi.json").then((r) => r.json()));
+
+async function conforming<T extends Answer>(method: string, path: string, res: T): Promise<T> {
+  const problems = conformance(await documentOf(), method, path, res);
+  if (problems.length) throw new Error(`The answer is not in the OpenAPI document:\n${problems.join("\n")}`);
+  return res;
+}
+
+export const servedDocument = documentOf;
 
 export async function api(path: string, call: Call = {}) {
   const headers: Record<string, string> = { ...(call.headers ?? {}) };
@@ -41,7 +55,8 @@ export async function api(path: string, call: Call = {}) {
   } catch {
     json = undefined;
   }
-  return { status: res.status, headers: res.headers, json, text };
+  const answer = { status: res.status, headers: res.headers, json, text };
+  return call.unchecked ? answer : conforming(call.method ?? "GET", path, answer);
 }
 
 export const pgCredentialBody = (name = "pg cred") => ({
@@ -80,7 +95,8 @@ export async function apiWith(overrides: Record<string, unknown>, path: string, 
   } catch {
     json = undefined;
   }
-  return { status: res.status, headers: res.headers, json, text };
+  const answer = { status: res.status, headers: res.headers, json, text };
+  return call.unchecked ? answer : conforming(call.method ?? "GET", path, answer);
 }
 
 export function expectProblem(res: { status: number; headers: Headers; json: any }, status: number, code?: string) {

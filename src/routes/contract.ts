@@ -25,6 +25,7 @@ const HEADER_COMPONENTS = {
   Vary: header("Origin, when CORS is on"),
   RateLimit: header('What is left of the limit that was hit, e.g. "metadata";r=0;t=12'),
   "Retry-After": header("Seconds to wait before retrying (on a 429: until the rate-limit window resets)", { type: "integer", minimum: 0 }),
+  "Idempotent-Replayed": header("true when this is the stored answer to an earlier request with the same Idempotency-Key", { type: "string", enum: ["true"] }),
 };
 type HeaderName = keyof typeof HEADER_COMPONENTS;
 
@@ -36,6 +37,13 @@ const refs = (names: HeaderName[]) => Object.fromEntries(names.map((n) => [n, { 
 const COMMON_HEADERS = refs(["X-Request-Id", "Api-Version", "RateLimit-Policy", "X-D1-Bookmark", "Access-Control-Allow-Origin", "Access-Control-Expose-Headers", "Vary"]);
 const RATE_LIMITED_HEADERS = refs(["Retry-After", "RateLimit"]);
 const RETRY_HEADERS = refs(["Retry-After"]);
+const REPLAY_HEADERS = refs(["Idempotent-Replayed"]);
+
+// Routes may declare their own response headers as a zod object; the shared ones join it as members.
+function zodHeaders(names: string[]) {
+  const all = HEADER_COMPONENTS as Record<string, { description: string }>;
+  return Object.fromEntries(names.map((n) => [n, z.string().optional().openapi({ description: all[n]!.description })]));
+}
 
 const apiVersionParam = z
   .enum(API_VERSIONS)
@@ -93,10 +101,18 @@ export function withContract<R extends RouteConfig>(route: R): R {
   }
   responses[429] ??= problem(429);
   responses[500] ??= problem(500);
+  const idempotent = !!headers && "idempotency-key" in headers.shape;
   for (const [status, r] of Object.entries(responses)) {
-    const extra = status === "429" ? RATE_LIMITED_HEADERS : status === "503" ? RETRY_HEADERS : {};
-    const own = "headers" in r && r.headers && !(r.headers instanceof z.ZodType) ? r.headers : {};
-    responses[status] = { ...r, headers: { ...COMMON_HEADERS, ...extra, ...own } } as (typeof responses)[string];
+    const extra = {
+      ...(status === "429" ? RATE_LIMITED_HEADERS : status === "503" ? RETRY_HEADERS : {}),
+      ...(idempotent && /^2/.test(status) ? REPLAY_HEADERS : {}),
+    };
+    const own = "headers" in r ? r.headers : undefined;
+    const merged =
+      own instanceof z.ZodObject
+        ? own.extend(zodHeaders(Object.keys({ ...COMMON_HEADERS, ...extra }).filter((n) => !(n in own.shape))))
+        : { ...COMMON_HEADERS, ...extra, ...(own ?? {}) };
+    responses[status] = { ...r, headers: merged } as (typeof responses)[string];
   }
   return {
     ...route,

@@ -65,4 +65,22 @@ export const ENGINE_EXAMPLES: Record<string, EngineExamples> = {
     { bucket: "raw-events", region: "us-east-1", addressing: "virtual" },
     { accessKey: { identity: { accessKeyId: "AKIAIOSFODNN7EXAMPLE" }, secrets: { secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" } } },
   ),
+  iceberg: engine(
+    "iceberg",
+    "R2 data catalog",
+    { catalogUri: "https://catalog.cloudflarestorage.com/0123456789abcdef/lake", warehouse: "0123456789abcdef_lake" },
+    { catalogUri: "https://catalog.cloudflarestorage.com/0123456789abcdef/lake", warehouse: "0123456789abcdef_lake" },
+    {
+      bearer: { secrets: { token: "r2-catalog-example-token" } },
+      oauth2: { identity: { clientId: "polaris-client" }, secrets: { clientSecret: "polaris-example-secret" } },
+      sigv4: { identity: { accessKeyId: "AKIAIOSFODNN7EXAMPLE" }, secrets: { secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" } },
+    },
+  ),
+  glue: engine(
+    "glue",
+    "Glue catalog",
+    { region: "us-east-1", catalogId: "123456789012" },
+    { region: "us-east-1", catalogId: "123456789012", s3Addressing: "virtual" },
+    { accessKey: { identity: { accessKeyId: "AKIAIOSFODNN7EXAMPLE" }, secrets: { secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" } } },
+  ),
 };

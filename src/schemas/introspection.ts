@@ -41,7 +41,19 @@ export const TestResultSchema = z
       .openapi({ description: "The warehouse the connection uses and its state when tested (Snowflake: STARTED, SUSPENDED, ...; Databricks: RUNNING, STOPPED, ...)" }),
     steps: z.array(TestStepSchema),
   })
-  .openapi("TestResult");
+  .openapi("TestResult", {
+    example: {
+      ok: true,
+      latencyMs: 84,
+      serverVersion: "PostgreSQL 18.1",
+      steps: [
+        { name: "connect", status: "passed", elapsedMs: 31, message: "Connected to db.example.com:5432" },
+        { name: "authenticate", status: "passed", elapsedMs: 22, message: "Authenticated as analyst" },
+        { name: "authorize", status: "passed", elapsedMs: 17, message: "Can read database analytics" },
+        { name: "sample", status: "passed", elapsedMs: 14, message: "SELECT 1 answered" },
+      ],
+    },
+  });
 
 // One variant per engine in the registry: config is the engine's schema, the inline credential its methods.
 export const TestSettingsSchema = testSettingsBody({
@@ -73,7 +85,7 @@ export const ColumnSchema = z
     primaryKey: z.boolean().optional().openapi({ description: "An identifier field (Iceberg identifier-field-ids)" }),
     partition: z.array(z.string()).optional().openapi({ description: "Partition transforms with this column as source (identity, day, bucket[16], ...)" }),
   })
-  .openapi("Column");
+  .openapi("Column", { example: { name: "amount", position: 3, type: "decimal", nativeType: "numeric(12,2)", nullable: false, comment: null } });
 
 export const TableDetailsSchema = z
   .object({
@@ -87,10 +99,10 @@ export const TableDetailsSchema = z
   .catchall(z.unknown())
   .openapi("TableDetails", { description: "Free details of the table from catalog metadata (no data read): Iceberg current snapshot summary, Glue table parameters" });
 
-export const CatalogSchema = z.object({ name: z.string(), comment: z.string().nullable().optional() }).openapi("Catalog");
+export const CatalogSchema = z.object({ name: z.string(), comment: z.string().nullable().optional() }).openapi("Catalog", { example: { name: "analytics", comment: null } });
 export const SchemaInfoSchema = z
   .object({ name: z.string(), catalog: z.string().nullable().optional(), comment: z.string().nullable().optional() })
-  .openapi("SchemaInfo");
+  .openapi("SchemaInfo", { example: { name: "sales", catalog: "analytics", comment: null } });
 export const TableSchema = z
   .object({
     name: z.string(),
@@ -99,7 +111,7 @@ export const TableSchema = z
     kind: z.enum(["table", "view", "materialized_view", "external", "foreign", "other"]),
     comment: z.string().nullable().optional(),
   })
-  .openapi("Table");
+  .openapi("Table", { example: { name: "orders", schema: "sales", catalog: "analytics", kind: "table", comment: "One row per order" } });
 
 export const FileEntrySchema = z
   .object({
@@ -109,7 +121,7 @@ export const FileEntrySchema = z
     lastModified: z.string().nullable().optional(),
     etag: z.string().nullable().optional(),
   })
-  .openapi("FileEntry");
+  .openapi("FileEntry", { example: { kind: "object", path: "shop/orders.parquet", size: 48213, lastModified: "2026-11-01T08:00:00.000Z", etag: '"9b2cf535f27731c974343645a3985328"' } });
 
 export const RowSetSchema = z
   .object({
@@ -129,12 +141,38 @@ export const RowSetSchema = z
     bytesRead: z.number().int().optional().openapi({ description: "Object storage: bytes those requests returned" }),
     warnings: z.array(z.string()).optional().openapi({ description: "What the rows may get wrong, e.g. Iceberg delete files that were not applied" }),
   })
-  .openapi("RowSet");
+  .openapi("RowSet", {
+    example: {
+      columns: [
+        { name: "id", type: "integer", nativeType: "int8" },
+        { name: "amount", type: "decimal", nativeType: "numeric(12,2)" },
+        { name: "ordered_at", type: "timestamp_tz", nativeType: "timestamptz" },
+      ],
+      rows: [
+        ["1001", "129.90", "2026-11-01T08:15:00.000Z"],
+        ["1002", "15.00", "2026-11-01T09:02:11.000Z"],
+      ],
+      rowCount: 2,
+      truncated: false,
+      elapsedMs: 12,
+    },
+  });
 
 export const FileSchemaSchema = z
   .object({ path: z.string(), format: z.string(), columns: z.array(ColumnSchema) })
   .catchall(z.unknown())
-  .openapi("FileSchema");
+  .openapi("FileSchema", {
+    example: {
+      path: "shop/orders.parquet",
+      format: "parquet",
+      columns: [
+        { name: "id", position: 1, type: "integer", nativeType: "INT64", nullable: false },
+        { name: "amount", position: 2, type: "decimal", nativeType: "DECIMAL(12,2)", nullable: true },
+      ],
+      rowGroups: 1,
+      rows: 2000,
+    },
+  });
 
 // Pages of a data system's lists: `truncated` says the system's own list could not be followed.
 export const enginePageOf = <T extends z.ZodType>(item: T) =>

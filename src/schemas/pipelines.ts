@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { isoTime, resourceName } from "./common";
 
-const connRef = z.string().regex(/^conn_[0-9a-z]{21}$/, "must be a conn_ id");
+const connRef = z.string().regex(/^conn_[0-9a-z]{21}$/, "must be a conn_ id").openapi({ example: "conn_0mia3k8x2abcdefghijkl" });
 const status = z.enum(["active", "paused"]);
 
 export const PipelineSchema = z
