@@ -20,7 +20,8 @@ function engine(
 ): EngineExamples {
   const [method, first] = Object.entries(credentials)[0]!;
   return {
-    createConnection: { name, type, config, credentialId: ids.credentialId },
+    // No credentialId: the example works as sent (docs "try it"); attach a credential with PATCH later.
+    createConnection: { name, type, config },
     connection: { id: ids.id, name, type, config: resolved, credentialId: ids.credentialId, cacheTtlSeconds: null, ...times },
     createCredential: Object.fromEntries(
       Object.entries(credentials).map(([m, c]) => [m, { name: `${name} (${m})`, type, method: m, ...c }]),
