@@ -97,6 +97,22 @@ describe("iceberg and glue: an S3 credential named in the config", () => {
     }
   });
 
+  it("keys the catalog vends take precedence over the named credential", async () => {
+    const { token } = await newWorkspace("write");
+    const key = await s3Key();
+    // A named credential whose secret S3 would refuse: if it were used, the preview would fail.
+    const wrongId = await s3Credential(token, { accessKeyId: key.accessKeyId, secretAccessKey: "wrong-secret-vended-test-0123456789" });
+    const bearerId = await bearerCredential(token);
+    const config = { catalogUri: `${servers.icebergEndpoint}/r2/${scope("vend")}`, warehouse: servers.icebergR2Warehouse, storage: storage(wrongId) };
+    const conn = await api("/api/connections", { method: "POST", token, body: { name: "vending", type: "iceberg", credentialId: bearerId, config } });
+    expect(conn.status, conn.text).toBe(201);
+    const preview = await api(`/api/connections/${conn.json.id}/preview?schema=sales&table=payments&limit=10`, { token });
+    expect(preview.status, preview.text).toBe(200);
+    expect(preview.json.rows).toEqual(PAYMENTS);
+    expect(await s3Requests(key.accessKeyId)).toBe(0);
+    for (const secret of ["wrong-secret-vended-test-0123456789", servers.icebergVendedSecret!]) expect(preview.text).not.toContain(secret);
+  });
+
   it("another workspace's credential reads as not found, like an id that does not exist", async () => {
     const other = await newWorkspace("write");
     const foreignId = await s3Credential(other.token, await s3Key());
