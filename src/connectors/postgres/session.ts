@@ -6,7 +6,6 @@ import type {
 import { functionPreflight, preflightRefusal } from "../../sql/pg-function-policy";
 import { assertReadOnly, postgresCallables, quoteIdent } from "../../sql/readonly";
 import type { PostgresConfig } from "./config";
-import { openHttpTransport } from "./http-transport";
 import * as catalog from "./introspect";
 import { buildRowSet, resolveTypes } from "./rowset";
 import { runTest } from "./test-steps";
@@ -14,8 +13,10 @@ import { resolveTransport, type PgTarget, type PgTransport, type QueryOptions, t
 
 // One session per API call: transports are opened lazily (one per database touched) and closed in close().
 
-// The driver (node-postgres) is loaded on first use: Worker startup does not pay for evaluating it, and
-// Node scripts that import the API (the OpenAPI dump) never load its Workers-only socket.
+// The drivers (node-postgres; Neon's for HTTP) are loaded on first use: Worker startup does not pay for
+// evaluating them, and Node scripts that import the API (the OpenAPI dump) never load the Workers-only socket.
+const openHttp = async (...args: Parameters<typeof import("./http-transport").openHttpTransport>) =>
+  (await import("./http-transport")).openHttpTransport(...args);
 const openTcp = async (...args: Parameters<typeof import("./tcp-transport").openTcpTransport>) =>
   (await import("./tcp-transport")).openTcpTransport(...args);
 const openWs = async (...args: Parameters<typeof import("./ws-transport").openWebSocketTransport>) =>
@@ -47,7 +48,7 @@ export function openSession(
       const r = resolved;
       t =
         r.kind === "http"
-          ? Promise.resolve(openHttpTransport(r.endpoint, target, ctx))
+          ? openHttp(r.endpoint, target, ctx)
           : r.kind === "websocket"
             ? openWs(r.proxy, target, ctx)
             : openTcp(target, r.sslMode, ctx);
