@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import type { Started } from "./index";
 
 // A small HTTP server for the guarded fetch's real-network tests: redirects on the same host and to
-// another loopback host (127.0.0.2, the same server), a slow answer, and a plain one.
+// another loopback host (127.0.0.2, the same server), a slow answer, a plain one, and an endless-looking
+// JSON body of ?bytes=N (for response caps: what a hostile or broken endpoint could send).
 export async function start(): Promise<Started> {
   const hits: Record<string, number> = {};
   const handler = (server: () => Server) => (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => {
@@ -26,6 +27,23 @@ export async function start(): Promise<Started> {
       case "/slow":
         setTimeout(() => res.writeHead(200).end("late"), Number(url.searchParams.get("ms") ?? 5000)).unref();
         return;
+      case "/big": {
+        const total = Number(url.searchParams.get("bytes") ?? 0);
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        res.writeHead(200, { "content-type": "application/json" });
+        let sent = 0;
+        const pump = () => {
+          while (sent < total) {
+            const part = chunk.subarray(0, Math.min(chunk.length, total - sent));
+            sent += part.length;
+            if (!res.write(part)) return void res.once("drain", pump);
+          }
+          res.end();
+        };
+        res.on("close", () => (sent = total));
+        pump();
+        return;
+      }
       case "/hits":
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(hits));
         return;
