@@ -62,6 +62,7 @@ async function readCapped(res: Response): Promise<Uint8Array> {
   return all;
 }
 
+const NULL_BODY = new Set([101, 204, 205, 304]);
 type Exchange = { status?: number; text?: string };
 
 export function openHttpTransport(endpoint: URL, target: PgTarget, ctx: ConnectorContext): PgTransport {
@@ -77,7 +78,8 @@ export function openHttpTransport(endpoint: URL, target: PgTarget, ctx: Connecto
     const bytes = await readCapped(res);
     exchange.status = res.status;
     exchange.text = new TextDecoder().decode(bytes);
-    return new Response(exchange.text, { status: res.status, headers: res.headers });
+    // Only the status and the body matter to the driver (it reads no header).
+    return new Response(NULL_BODY.has(res.status) ? null : exchange.text, { status: res.status });
   };
 
   const failure = (err: unknown, exchange: Exchange): ConnectorError => {
