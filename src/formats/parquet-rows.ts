@@ -127,6 +127,10 @@ export async function previewParquet(args: {
   limit: number;
   byteBudget: number;
   columns?: string[]; // top-level column names to read, in this order (default: all)
+  // Bytes of the file the caller already holds (its footer read). A range inside them is served from
+  // them: no request, nothing counted against the budget. A small file's footer read is the whole
+  // file, so its preview needs no second GET.
+  held?: { start: number; bytes: Uint8Array };
 }): Promise<ParquetPreview> {
   const { metadata, limit, byteBudget } = args;
   const tree = parquetSchema(metadata);
@@ -161,6 +165,7 @@ export async function previewParquet(args: {
   }
 
   const pieces = new Pieces();
+  if (args.held) pieces.add(args.held.start, args.held.bytes);
   const fetch = async (start: number, end: number) => {
     if (end <= start || pieces.covers(start, end)) return true;
     if (bytesRead + (end - start) > byteBudget) return false;

@@ -190,12 +190,15 @@ describe("the cases of issue 11, each failing before", () => {
     expect(delta.bytes).toBeLessThan(2 * 1024 * 1024); // the id pages, not the 40 MB
   });
 
-  it("columns=a,b reads only those column chunks", async () => {
+  it("columns=a,b returns those columns; a file smaller than the footer read costs that one GET either way", async () => {
     const all = await preview("arrow-rs/types-uncompressed.parquet", 4);
     const { rows, delta } = await preview("arrow-rs/types-uncompressed.parquet", 4, ["tod", "d38"]);
     expect(rows.columns.map((c) => c.name)).toEqual(["tod", "d38"]);
     expect(rows.rows[0]).toEqual(["01:02:03.456789", "12345678901234567890.0000000000"]);
-    expect(delta.bytes).toBeLessThan(all.delta.bytes);
+    // the 10 KB file arrives whole with the 64 KB suffix read (that only some chunks are fetched is
+    // shown on a large file in preview.test.ts and in memory in parquet-rows.test.ts)
+    expect(all.delta.log.map((l) => l.range)).toEqual(["bytes=-65536"]);
+    expect(delta.log.map((l) => l.range)).toEqual(["bytes=-65536"]);
     const bad = await rejection((await session()).preview!({ schema: "", table: path("duckdb/types.parquet"), limit: 4, columns: ["nope"] }));
     expect(bad.code).toBe("invalid_request");
     expect(bad.message).toMatch(/Unknown column\(s\) "nope"/);
@@ -346,8 +349,9 @@ describe("a folder is a dataset", () => {
       }),
     );
     expect(mismatches).toEqual([]);
-    // 10 rows per file: three files are read, not six (the listing, then footer + data per file)
-    expect(rows.requests).toBe(1 + 3 * 2);
+    // 10 rows per file: three files are read, not six (the listing, then one GET per file: each small
+    // file arrives whole with its footer read)
+    expect(rows.requests).toBe(1 + 3);
 
     const projected = await preview("dataset/sales/", 5, ["month", "id"]);
     expect(projected.rows.columns.map((c) => c.name)).toEqual(["month", "id"]);

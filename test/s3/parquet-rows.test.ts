@@ -50,4 +50,40 @@ describe("previewParquet", () => {
     ]);
     expect(p.columns[1]!.unsupported).toMatch(/a value cannot be converted/);
   });
+
+  describe("bytes the caller already holds", () => {
+    const n = 5_000;
+    const columnData = Array.from({ length: 4 }, (_, c) => ({ name: `c${c}`, data: Int32Array.from({ length: n }, (_, i) => i * (c + 1)), type: "INT32" }));
+    const buffer = parquetWriteBuffer({ codec: "UNCOMPRESSED", rowGroupSize: 1_000, columnData: columnData as never });
+    const metadata = parquetMetadata(buffer);
+    const size = buffer.byteLength;
+    const args = { metadata, size, limit: 1_500, byteBudget: 1 << 20 };
+    const expected = Array.from({ length: 1_500 }, (_, i) => [i, i * 2, i * 3, i * 4]);
+
+    it("a held copy of the whole file: the rows without a single fetch", async () => {
+      const r = reader(buffer);
+      const p = await previewParquet({ ...args, fetchRange: r.fetchRange, held: { start: 0, bytes: new Uint8Array(buffer) } });
+      expect(p.rows).toEqual(expected);
+      expect(r.reads).toEqual([]);
+      expect(p.bytesRead).toBe(0);
+    });
+
+    it("a held tail that does not cover the rows: they are fetched, the same rows", async () => {
+      const r = reader(buffer);
+      const tailStart = size - 4096;
+      const p = await previewParquet({ ...args, fetchRange: r.fetchRange, held: { start: tailStart, bytes: new Uint8Array(buffer.slice(tailStart)) } });
+      expect(p.rows).toEqual(expected);
+      expect(r.reads.length).toBeGreaterThan(0);
+      expect(r.reads.every(([, b]) => b <= tailStart)).toBe(true);
+    });
+
+    it("columns= fetches only the selected column's chunk (rows within one row group)", async () => {
+      const r = reader(buffer);
+      const p = await previewParquet({ ...args, limit: 500, fetchRange: r.fetchRange, columns: ["c2"] });
+      expect(p.rows).toEqual(expected.slice(0, 500).map((row) => [row[2]]));
+      const m = metadata.row_groups[0]!.columns[2]!.meta_data!;
+      const start = Number(m.dictionary_page_offset || m.data_page_offset);
+      expect(r.reads).toEqual([[start, start + Number(m.total_compressed_size)]]);
+    });
+  });
 });

@@ -141,7 +141,8 @@ export async function previewSnapshot(
     opened++;
     const size = file.size || (await storage.size(file.path));
     const tailStart = Math.max(0, size - TAIL);
-    let tail = await storage.range(file.path, tailStart, size);
+    const held = await storage.range(file.path, tailStart, size);
+    let tail = held;
     const len = footerLength(tail, size);
     if (len + 8 > tail.byteLength) {
       const more = await storage.range(file.path, size - len - 8, tailStart);
@@ -151,7 +152,14 @@ export async function previewSnapshot(
       tail = all;
     }
     const metadata = parseFooter(tail.subarray(tail.byteLength - len - 8));
-    const p = await previewParquet({ metadata, size, fetchRange: (s, e) => storage.range(file.path, s, e), limit: limit - rows.length, byteBudget: PARQUET_BUDGET });
+    const p = await previewParquet({
+      metadata,
+      size,
+      fetchRange: (s, e) => storage.range(file.path, s, e),
+      limit: limit - rows.length,
+      byteBudget: PARQUET_BUDGET,
+      held: { start: tailStart, bytes: held }, // a small data file is all here: no second GET
+    });
     if (!columns) columns = p.columns;
     const index = p.columns.map((c) => columns!.findIndex((x) => x.name === c.name));
     for (const r of p.rows) {

@@ -45,6 +45,7 @@ export async function preview(
       limit,
       byteBudget: PARQUET_BUDGET,
       columns: args.columns,
+      held: opened.held,
     });
     ({ columns, rows, truncated } = p);
   } else {

@@ -17,7 +17,8 @@ import { ObjectReader, readText, SAMPLE_BYTES, type TextRead } from "./read";
 const MAX_SAMPLE_CHARS = 1024 * 1024; // decompressed text looked at for a gzip sample
 
 export type OpenedObject =
-  | { kind: "parquet"; metadata: FileMetaData; size: number; footerBytes: number }
+  // held: the bytes the footer read brought (the whole object when it is small), for the preview
+  | { kind: "parquet"; metadata: FileMetaData; size: number; footerBytes: number; held: RangeResult }
   | { kind: "text"; head: RangeResult; gzip: boolean };
 
 const emptyError = (path: string) => new ConnectorError("invalid_request", `The object "${path}" is empty (0 bytes): there is no schema to infer`);
@@ -59,7 +60,7 @@ export async function openObject(reader: ObjectReader, path: string): Promise<Op
       );
     }
     const { metadata, footerBytes } = await parquetFromTail(reader, tail);
-    return { kind: "parquet", metadata, size: tail.size, footerBytes };
+    return { kind: "parquet", metadata, size: tail.size, footerBytes, held: tail };
   }
   const head = await reader.range({ start: 0, end: SAMPLE_BYTES - 1 });
   if (!head || head.size === 0) throw emptyError(path);
@@ -70,7 +71,7 @@ export async function openObject(reader: ObjectReader, path: string): Promise<Op
       throw new ConnectorError("invalid_request", `"${path}" is a truncated Parquet file: it starts with PAR1 but its footer is missing`);
     }
     const { metadata, footerBytes } = await parquetFromTail(reader, tail);
-    return { kind: "parquet", metadata, size: tail.size, footerBytes };
+    return { kind: "parquet", metadata, size: tail.size, footerBytes, held: tail };
   }
   const gzip = isGzip(head.bytes);
   if (!gzip && !looksLikeText(head.bytes)) {
