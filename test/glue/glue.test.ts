@@ -119,6 +119,7 @@ describe("glue: preview", () => {
       ["3", 100],
     ]);
     expect(r.truncated).toBe(false);
+    expect(r.requests).toBe(1); // the data file's footer read brought the whole (small) file: no second GET
     expect(r.warnings).toEqual(["Partition key values (dt) are not shown: they live in the object paths"]);
   });
 
