@@ -7,6 +7,9 @@ import { xmlBlocks, xmlText } from "./xml";
 // One signed ListObjectsV2 (max-keys=1) proves the endpoint answers, the signature and key are
 // accepted, the bucket exists and the key may list it; a one-byte ranged GET of the first object
 // proves it may read. Each failure lands on its own step with the S3 error code.
+// Two round trips is the floor for that: the read needs a key only the listing can name. A GET of a
+// made-up key sent alongside the listing would answer 404 or 403 depending on ListBucket, and says
+// nothing about what a real object needs (SSE-KMS decrypt rights, object ACLs, prefix policies).
 
 const STEPS: TestStepName[] = ["connect", "authenticate", "authorize", "sample"];
 
