@@ -3,6 +3,7 @@ import { and, asc, eq, getTableColumns, gt, or, sql } from "drizzle-orm";
 import { getConnector } from "../connectors/registry";
 import type { ConnectorDefinition, ResolvedCredential } from "../connectors/types";
 import { connections, credentials, pipelines } from "../db/schema";
+import { bindStatement, queryBuilder, rowDecoder, statement, type Statement } from "../db/prepared";
 import type { Bindings } from "../env";
 import { atLeast, type ApiVersion } from "../lib/api-version";
 import { checkIfMatch, concurrentChange } from "../lib/etag";
@@ -38,32 +39,59 @@ const nameTaken = (name: string) => conflict("name_taken", `A connection named "
 const connectionQuery = (t: Tenant, id: string) =>
   t.db.select().from(connections).where(and(eq(connections.id, id), eq(connections.workspaceId, t.workspaceId)));
 
+// GET by id and the list are the hottest reads: prepared statements (db/prepared.ts), not drizzle per request.
+const decodeConnection = rowDecoder(connections);
+const CONNECTION_BY_ID = statement<"id" | "workspaceId">(
+  queryBuilder
+    .select()
+    .from(connections)
+    .where(and(eq(connections.id, sql.placeholder("id")), eq(connections.workspaceId, sql.placeholder("workspaceId")))),
+);
+
 export async function getConnection(t: Tenant, id: string): Promise<ConnectionRow> {
-  const [row] = await t.readOne(connectionQuery(t, id));
+  const [[row]] = await t.readStatements(bindStatement(t.db.$client, CONNECTION_BY_ID, { id, workspaceId: t.workspaceId }));
   if (!row) throw notFound("Connection");
-  return row;
+  return decodeConnection(row);
+}
+
+type ListParam = "workspaceId" | "type" | "needle" | "after" | "limit";
+const listStatements = new Map<string, Statement<ListParam>>();
+
+// One statement per combination of filters (at most 8), built on first use.
+function listStatement(has: { type: boolean; needle: boolean; after: boolean }): Statement<ListParam> {
+  const key = `${+has.type}${+has.needle}${+has.after}`;
+  let s = listStatements.get(key);
+  if (!s) {
+    s = statement<ListParam>(
+      queryBuilder
+        .select()
+        .from(connections)
+        .where(
+          and(
+            eq(connections.workspaceId, sql.placeholder("workspaceId")),
+            has.type ? eq(connections.type, sql.placeholder("type")) : undefined,
+            has.needle ? sql`instr(${connections.nameKey}, ${sql.placeholder("needle")}) > 0` : undefined,
+            has.after ? gt(connections.id, sql.placeholder("after")) : undefined,
+          ),
+        )
+        .orderBy(asc(connections.id))
+        .limit(sql.placeholder("limit")),
+    );
+    listStatements.set(key, s);
+  }
+  return s;
 }
 
 export async function listConnections(t: Tenant, q: { type?: string; name?: string; limit: number; cursor?: string }) {
   const after = decodeCursor("connections", q.cursor);
   // instr() rather than LIKE: D1 refuses LIKE patterns over 50 bytes, and instr() needs no escaping.
   const needle = q.name ? q.name.toLowerCase() : undefined;
-  const rows = await t.readOne(
-    t.db
-      .select()
-      .from(connections)
-      .where(
-        and(
-          eq(connections.workspaceId, t.workspaceId),
-          q.type ? eq(connections.type, q.type.toLowerCase()) : undefined,
-          needle ? sql`instr(${connections.nameKey}, ${needle}) > 0` : undefined,
-          after ? gt(connections.id, after) : undefined,
-        ),
-      )
-      .orderBy(asc(connections.id))
-      .limit(q.limit + 1),
+  const type = q.type ? q.type.toLowerCase() : undefined;
+  const s = listStatement({ type: !!type, needle: !!needle, after: !!after });
+  const [rows] = await t.readStatements(
+    bindStatement(t.db.$client, s, { workspaceId: t.workspaceId, type, needle, after, limit: q.limit + 1 }),
   );
-  return keysetPage("connections", rows, q.limit, presentConnection);
+  return keysetPage("connections", rows.map(decodeConnection), q.limit, presentConnection);
 }
 
 function checkCredentialFits(def: ConnectorDefinition, cred: CredentialRow | undefined, id: string): asserts cred is CredentialRow {

@@ -1,6 +1,7 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../db/client";
+import { bindStatement, queryBuilder, rowDecoder, statement } from "../db/prepared";
 import { apiKeys, workspaces } from "../db/schema";
 import { constantTimeEqual, sha256Hex } from "../lib/encoding";
 import { unauthorized } from "../lib/errors";
@@ -13,6 +14,10 @@ type PendingCheck = { keyId: string; hash: Promise<string> };
 
 // subject: the JWT's sub claim, when it has one.
 export type Principal = { workspaceId: string; scope: Scope; via: "api_key" | "jwt"; keyId?: string; subject?: string };
+
+// The key check as a prepared statement, for readStatements.
+const KEY_CHECK = statement<"keyId">(queryBuilder.select().from(apiKeys).where(eq(apiKeys.id, sql.placeholder("keyId"))));
+const decodeKey = rowDecoder(apiKeys);
 
 const invalidKey = () => unauthorized("The API key is invalid, revoked or expired", "invalid_api_key");
 
@@ -75,6 +80,23 @@ export class Tenant {
     }
     if (queries.length === 1) return [await queries[0]] as unknown as { [K in keyof T]: Awaited<T[K]> };
     return (await this.db.batch(queries as never)) as unknown as { [K in keyof T]: Awaited<T[K]> };
+  }
+
+  // The same for prepared D1 statements (the hot reads, see db/prepared.ts): one result row list each.
+  async readStatements<S extends [D1PreparedStatement, ...D1PreparedStatement[]]>(...statements: S): Promise<{ [K in keyof S]: Record<string, unknown>[] }> {
+    return (await this.readAll(statements)) as { [K in keyof S]: Record<string, unknown>[] };
+  }
+
+  private async readAll(statements: D1PreparedStatement[]): Promise<Record<string, unknown>[][]> {
+    const client = this.db.$client;
+    const pending = this.pending;
+    if (pending) {
+      const [check, ...rest] = await client.batch<Record<string, unknown>>([bindStatement(client, KEY_CHECK, { keyId: pending.keyId }), ...statements]);
+      await this.settle(pending, check!.results.map(decodeKey));
+      return rest.map((r) => r.results);
+    }
+    if (statements.length === 1) return [(await statements[0]!.all<Record<string, unknown>>()).results];
+    return (await client.batch<Record<string, unknown>>(statements)).map((r) => r.results);
   }
 
   async readOne<T extends BatchItem<"sqlite">>(query: T): Promise<Awaited<T>> {
