@@ -3,6 +3,7 @@ import type { ApiVersion } from "./lib/api-version";
 import type { Bindings } from "./env";
 import type { Tenant } from "./services/tenant";
 
+// Read these with c.get("name"): Hono's c.var builds a new object of all variables on every access.
 export type AppEnv = {
   Bindings: Bindings;
   Variables: {

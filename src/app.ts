@@ -88,9 +88,9 @@ export function createApp() {
   app.get("/docs", docsPage);
   app.get("/", (c) => c.redirect("/docs"));
 
-  app.notFound((c) => problemResponse(new ApiError(404, "route_not_found", `No route for ${c.req.method} ${c.req.path}`), c.var.requestId ?? ""));
+  app.notFound((c) => problemResponse(new ApiError(404, "route_not_found", `No route for ${c.req.method} ${c.req.path}`), c.get("requestId") ?? ""));
   app.onError((err, c) => {
-    const requestId = c.var.requestId ?? crypto.randomUUID();
+    const requestId = c.get("requestId") ?? crypto.randomUUID();
     if (err instanceof ApiError) return problemResponse(err, requestId);
     if (err instanceof ConnectorError) return problemResponse(toApiError(err), requestId);
     if (err instanceof HTTPException) {

@@ -29,7 +29,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   let tenant: Tenant;
   const key = parseApiKey(token);
   if (key) {
-    tenant = new Tenant(c.var.db, { workspaceId: key.workspaceId, scope: key.scope, via: "api_key", keyId: key.keyId }, { keyId: key.keyId, token });
+    tenant = new Tenant(c.get("db"), { workspaceId: key.workspaceId, scope: key.scope, via: "api_key", keyId: key.keyId }, { keyId: key.keyId, token });
   } else if (token.startsWith("cak_")) {
     throw challenge("The API key is malformed", "invalid_api_key");
   } else {
@@ -46,7 +46,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       throw challenge(`The token has no valid ${cfg.workspaceClaim} claim`, "invalid_token");
     }
     const subject = typeof claims.sub === "string" && claims.sub ? claims.sub : undefined;
-    tenant = new Tenant(c.var.db, { workspaceId, scope: scopeFromClaim(claims.scope), via: "jwt", subject }, null);
+    tenant = new Tenant(c.get("db"), { workspaceId, scope: scopeFromClaim(claims.scope), via: "jwt", subject }, null);
   }
   c.set("tenant", tenant);
 
@@ -59,7 +59,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
 // Scope guard, used per route group: read < write < admin.
 export const requireScope = (needed: Scope) =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const held = c.var.tenant.principal.scope;
+    const held = c.get("tenant").principal.scope;
     if (SCOPES.indexOf(held) < SCOPES.indexOf(needed)) {
       throw new ApiError(403, "insufficient_scope", `This call needs the ${needed} scope; the credential has ${held}`);
     }

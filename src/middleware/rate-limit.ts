@@ -34,7 +34,7 @@ export const rateLimit = (kind: "metadata" | "warehouse") =>
     const binding = kind === "warehouse" ? c.env.RL_WAREHOUSE : c.env.RL_METADATA;
     if (!binding) return next();
     const policy = settings(c.env).rateLimits[kind];
-    const p = c.var.tenant.principal;
+    const p = c.get("tenant").principal;
     const outcome = binding.limit({ key: p.keyId ?? `jwt:${p.workspaceId}` });
     if (kind === "warehouse" || !SAFE.has(c.req.method)) {
       if (!(await outcome).success) throw limited(kind, policy);

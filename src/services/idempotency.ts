@@ -13,7 +13,7 @@ const REPLAYED_HEADERS = ["etag", "location"];
 export async function withIdempotency<R extends Response>(c: Context<AppEnv>, run: () => Promise<R>): Promise<R> {
   const key = c.req.header("idempotency-key");
   if (!key) return run();
-  const t = c.var.tenant;
+  const t = c.get("tenant");
   await t.verify();
   const body = await c.req.json().catch(() => null);
   // Bodies may hold secrets (credential creates): the fingerprint is an HMAC under a key derived from

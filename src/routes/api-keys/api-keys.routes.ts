@@ -26,7 +26,7 @@ apiKeysRouter.openapi(
   }),
   async (c) => {
     const q = c.req.valid("query");
-    return c.json(await listKeys(c.var.tenant, q.limit, q.cursor), 200);
+    return c.json(await listKeys(c.get("tenant"), q.limit, q.cursor), 200);
   },
 );
 
@@ -42,7 +42,7 @@ apiKeysRouter.openapi(
     request: { body: jsonBody(CreateApiKeySchema) },
     responses: { 201: jsonContent(CreatedApiKeySchema, "The new key with its token"), ...errorResponses() },
   }),
-  async (c) => c.json(await createKey(c.var.tenant, c.req.valid("json")), 201),
+  async (c) => c.json(await createKey(c.get("tenant"), c.req.valid("json")), 201),
 );
 
 apiKeysRouter.openapi(
@@ -57,5 +57,5 @@ apiKeysRouter.openapi(
     request: { params: idParam("key") },
     responses: { 200: jsonContent(ApiKeySchema, "The revoked key"), ...errorResponses(404) },
   }),
-  async (c) => c.json(await revokeKey(c.var.tenant, c.req.valid("param").id), 200),
+  async (c) => c.json(await revokeKey(c.get("tenant"), c.req.valid("param").id), 200),
 );

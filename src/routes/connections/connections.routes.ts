@@ -46,7 +46,7 @@ connectionsRouter.openapi(
     },
     responses: { 200: jsonContent(pageOf(ConnectionSchema), "A page of connections"), ...errorResponses() },
   }),
-  async (c) => c.json(await listConnections(c.var.tenant, c.req.valid("query")), 200),
+  async (c) => c.json(await listConnections(c.get("tenant"), c.req.valid("query")), 200),
 );
 
 connectionsRouter.openapi(
@@ -66,7 +66,7 @@ connectionsRouter.openapi(
   }),
   async (c) =>
     withIdempotency(c, async () => {
-      const row = await createConnection(c.var.tenant, c.req.valid("json"));
+      const row = await createConnection(c.get("tenant"), c.req.valid("json"));
       c.header("ETag", etagOf(row.version));
       c.header("Location", `/api/connections/${row.id}`);
       return c.json(presentConnection(row), 201);
@@ -88,7 +88,7 @@ connectionsRouter.openapi(
     },
   }),
   async (c) => {
-    const row = await getConnection(c.var.tenant, c.req.valid("param").id);
+    const row = await getConnection(c.get("tenant"), c.req.valid("param").id);
     c.header("ETag", etagOf(row.version));
     return c.json(presentConnection(row), 200);
   },
@@ -119,13 +119,13 @@ const update = <B extends NonNullable<NonNullable<RouteConfig["request"]>["body"
   });
 
 connectionsRouter.openapi(update("patch", mergePatchBody(UpdateConnectionSchema)), async (c) => {
-  const row = await updateConnection(c.var.tenant, c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["if-match"]);
+  const row = await updateConnection(c.get("tenant"), c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["if-match"]);
   c.header("ETag", etagOf(row.version));
   return c.json(presentConnection(row), 200);
 });
 
 connectionsRouter.openapi(update("put", jsonBody(UpdateConnectionSchema)), async (c) => {
-  const row = await updateConnection(c.var.tenant, c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["if-match"]);
+  const row = await updateConnection(c.get("tenant"), c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["if-match"]);
   c.header("ETag", etagOf(row.version));
   return c.json(presentConnection(row), 200);
 });
@@ -153,9 +153,9 @@ connectionsRouter.openapi(
   }),
   async (c) => {
     const h = c.req.valid("header");
-    const result = await deleteConnection(c.var.tenant, c.req.valid("param").id, {
+    const result = await deleteConnection(c.get("tenant"), c.req.valid("param").id, {
       force: c.req.valid("query").force === "true",
-      apiVersion: c.var.apiVersion,
+      apiVersion: c.get("apiVersion"),
       ifMatch: h["if-match"],
     });
     return c.json(result, 200);

@@ -40,7 +40,7 @@ credentialsRouter.openapi(
     },
     responses: { 200: jsonContent(pageOf(CredentialSchema), "A page of credentials"), ...errorResponses() },
   }),
-  async (c) => c.json(await listCredentials(c.var.tenant, c.req.valid("query")), 200),
+  async (c) => c.json(await listCredentials(c.get("tenant"), c.req.valid("query")), 200),
 );
 
 credentialsRouter.openapi(
@@ -60,7 +60,7 @@ credentialsRouter.openapi(
   }),
   async (c) =>
     withIdempotency(c, async () => {
-      const row = await createCredential(c.var.tenant, c.env, c.req.valid("json"));
+      const row = await createCredential(c.get("tenant"), c.env, c.req.valid("json"));
       c.header("ETag", etagOf(row.version));
       return c.json(presentCredential(row), 201);
     }),
@@ -80,7 +80,7 @@ credentialsRouter.openapi(
       ...errorResponses(),
     },
   }),
-  async (c) => c.json(await reencryptCredentials(c.var.tenant, c.env), 200),
+  async (c) => c.json(await reencryptCredentials(c.get("tenant"), c.env), 200),
 );
 
 credentialsRouter.openapi(
@@ -98,7 +98,7 @@ credentialsRouter.openapi(
     },
   }),
   async (c) => {
-    const row = await getCredential(c.var.tenant, c.req.valid("param").id);
+    const row = await getCredential(c.get("tenant"), c.req.valid("param").id);
     c.header("ETag", etagOf(row.version));
     return c.json(presentCredential(row), 200);
   },
@@ -126,13 +126,13 @@ const update = <B extends NonNullable<NonNullable<RouteConfig["request"]>["body"
   });
 
 credentialsRouter.openapi(update("patch", mergePatchBody(UpdateCredentialSchema)), async (c) => {
-  const row = await updateCredential(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["if-match"]);
+  const row = await updateCredential(c.get("tenant"), c.env, c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["if-match"]);
   c.header("ETag", etagOf(row.version));
   return c.json(presentCredential(row), 200);
 });
 
 credentialsRouter.openapi(update("put", jsonBody(UpdateCredentialSchema)), async (c) => {
-  const row = await updateCredential(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["if-match"]);
+  const row = await updateCredential(c.get("tenant"), c.env, c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["if-match"]);
   c.header("ETag", etagOf(row.version));
   return c.json(presentCredential(row), 200);
 });
@@ -149,7 +149,7 @@ credentialsRouter.openapi(
     request: { params: idParam("cred"), headers: ifMatchHeader },
     responses: { 200: jsonContent(deletedSchema, "Deleted"), ...errorResponses(404, 409, 412) },
   }),
-  async (c) => c.json(await deleteCredential(c.var.tenant, c.req.valid("param").id, c.req.valid("header")["if-match"]), 200),
+  async (c) => c.json(await deleteCredential(c.get("tenant"), c.req.valid("param").id, c.req.valid("header")["if-match"]), 200),
 );
 
 const hostsChanged = (description: string) => ({
@@ -187,7 +187,7 @@ credentialsRouter.openapi(
     responses: hostsChanged("The credential with its approved hosts"),
   }),
   async (c) => {
-    const row = await changeApprovedHosts(c.var.tenant, c.req.valid("param").id, { add: c.req.valid("json").hosts }, c.req.valid("header")["if-match"]);
+    const row = await changeApprovedHosts(c.get("tenant"), c.req.valid("param").id, { add: c.req.valid("json").hosts }, c.req.valid("header")["if-match"]);
     c.header("ETag", etagOf(row.version));
     return c.json(presentCredential(row), 200);
   },
@@ -210,7 +210,7 @@ credentialsRouter.openapi(
     responses: hostsChanged("The credential with its approved hosts"),
   }),
   async (c) => {
-    const row = await changeApprovedHosts(c.var.tenant, c.req.valid("param").id, { remove: [c.req.valid("query").host] }, c.req.valid("header")["if-match"]);
+    const row = await changeApprovedHosts(c.get("tenant"), c.req.valid("param").id, { remove: [c.req.valid("query").host] }, c.req.valid("header")["if-match"]);
     c.header("ETag", etagOf(row.version));
     return c.json(presentCredential(row), 200);
   },

@@ -59,7 +59,7 @@ introspectionRouter.openapi(
     request: { body: jsonBody(TestSettingsSchema) },
     responses: { 200: jsonContent(TestResultSchema, "The test ran; see ok and steps"), ...engineErrors },
   }),
-  async (c) => c.json(await svc.testSettings(c.var.tenant, c.env, c.req.valid("json")), 200),
+  async (c) => c.json(await svc.testSettings(c.get("tenant"), c.env, c.req.valid("json")), 200),
 );
 
 introspectionRouter.openapi(
@@ -74,7 +74,7 @@ introspectionRouter.openapi(
     request: { body: jsonBody(TestQueryBody) },
     responses: { 200: jsonContent(RowSetSchema, "The result, capped"), ...statementErrors },
   }),
-  async (c) => c.json(await svc.testQuery(c.var.tenant, c.env, c.req.valid("json")), 200),
+  async (c) => c.json(await svc.testQuery(c.get("tenant"), c.env, c.req.valid("json")), 200),
 );
 
 introspectionRouter.openapi(
@@ -92,7 +92,7 @@ introspectionRouter.openapi(
       ...engineErrors,
     },
   }),
-  async (c) => c.json(await svc.discover(c.var.tenant, c.env, c.req.valid("json")), 200),
+  async (c) => c.json(await svc.discover(c.get("tenant"), c.env, c.req.valid("json")), 200),
 );
 
 introspectionRouter.openapi(
@@ -110,7 +110,7 @@ introspectionRouter.openapi(
   async (c) => {
     const { connectionId, refresh, ...q } = c.req.valid("query");
     const h = c.req.valid("header");
-    const r = await svc.listTables(c.var.tenant, c.env, connectionId, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
+    const r = await svc.listTables(c.get("tenant"), c.env, connectionId, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
     return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
@@ -133,7 +133,7 @@ introspectionRouter.openapi(
   async (c) => {
     const { connectionId, refresh, ...q } = c.req.valid("query");
     const h = c.req.valid("header");
-    const r = await svc.listColumns(c.var.tenant, c.env, connectionId, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
+    const r = await svc.listColumns(c.get("tenant"), c.env, connectionId, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
     return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
@@ -166,7 +166,7 @@ introspectionRouter.openapi(
     },
     responses: { 200: jsonContent(TestResultSchema, "The test ran; see ok and steps"), ...engineErrors },
   }),
-  async (c) => c.json(await svc.testSaved(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("json").config), 200),
+  async (c) => c.json(await svc.testSaved(c.get("tenant"), c.env, c.req.valid("param").id, c.req.valid("json").config), 200),
 );
 
 introspectionRouter.openapi(
@@ -184,7 +184,7 @@ introspectionRouter.openapi(
   async (c) => {
     const { refresh, ...q } = c.req.valid("query");
     const h = c.req.valid("header");
-    const r = await svc.listCatalogs(c.var.tenant, c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
+    const r = await svc.listCatalogs(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
     return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
@@ -204,7 +204,7 @@ introspectionRouter.openapi(
   async (c) => {
     const { refresh, ...q } = c.req.valid("query");
     const h = c.req.valid("header");
-    const r = await svc.listSchemas(c.var.tenant, c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
+    const r = await svc.listSchemas(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
     return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
@@ -224,7 +224,7 @@ introspectionRouter.openapi(
   async (c) => {
     const { refresh, ...q } = c.req.valid("query");
     const h = c.req.valid("header");
-    const r = await svc.listTables(c.var.tenant, c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
+    const r = await svc.listTables(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
     return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
@@ -247,7 +247,7 @@ introspectionRouter.openapi(
   async (c) => {
     const { refresh, ...q } = c.req.valid("query");
     const h = c.req.valid("header");
-    const r = await svc.listColumns(c.var.tenant, c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
+    const r = await svc.listColumns(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
     return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
@@ -264,7 +264,7 @@ introspectionRouter.openapi(
     request: { params, query: PreviewQuery },
     responses: { 200: jsonContent(RowSetSchema, "The first rows"), ...statementErrors },
   }),
-  async (c) => c.json(await svc.preview(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query")), 200),
+  async (c) => c.json(await svc.preview(c.get("tenant"), c.env, c.req.valid("param").id, c.req.valid("query")), 200),
 );
 
 introspectionRouter.openapi(
@@ -286,7 +286,7 @@ introspectionRouter.openapi(
     },
     responses: { 200: jsonContent(enginePageOf(FileEntrySchema), "Folders and objects"), ...engineErrors },
   }),
-  async (c) => c.json(await svc.listFiles(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query")), 200),
+  async (c) => c.json(await svc.listFiles(c.get("tenant"), c.env, c.req.valid("param").id, c.req.valid("query")), 200),
 );
 
 introspectionRouter.openapi(
@@ -304,5 +304,5 @@ introspectionRouter.openapi(
     },
     responses: { 200: jsonContent(FileSchemaSchema, "The file's schema"), ...engineErrors },
   }),
-  async (c) => c.json(await svc.inferFileSchema(c.var.tenant, c.env, c.req.valid("param").id, c.req.valid("query").path), 200),
+  async (c) => c.json(await svc.inferFileSchema(c.get("tenant"), c.env, c.req.valid("param").id, c.req.valid("query").path), 200),
 );

@@ -31,7 +31,7 @@ pipelinesRouter.openapi(
     },
     responses: { 200: jsonContent(pageOf(PipelineSchema), "A page of pipelines"), ...errorResponses() },
   }),
-  async (c) => c.json(await listPipelines(c.var.tenant, c.req.valid("query")), 200),
+  async (c) => c.json(await listPipelines(c.get("tenant"), c.req.valid("query")), 200),
 );
 
 pipelinesRouter.openapi(
@@ -48,7 +48,7 @@ pipelinesRouter.openapi(
   }),
   async (c) =>
     withIdempotency(c, async () => {
-      const row = await createPipeline(c.var.tenant, c.req.valid("json"));
+      const row = await createPipeline(c.get("tenant"), c.req.valid("json"));
       c.header("ETag", etagOf(row.version));
       return c.json(presentPipeline(row), 201);
     }),
@@ -66,7 +66,7 @@ pipelinesRouter.openapi(
     responses: { 200: { ...jsonContent(PipelineSchema, "The pipeline"), headers: etagHeader }, ...errorResponses(404) },
   }),
   async (c) => {
-    const row = await getPipeline(c.var.tenant, c.req.valid("param").id);
+    const row = await getPipeline(c.get("tenant"), c.req.valid("param").id);
     c.header("ETag", etagOf(row.version));
     return c.json(presentPipeline(row), 200);
   },
@@ -88,7 +88,7 @@ pipelinesRouter.openapi(
     },
   }),
   async (c) => {
-    const row = await updatePipeline(c.var.tenant, c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["if-match"]);
+    const row = await updatePipeline(c.get("tenant"), c.req.valid("param").id, c.req.valid("json"), c.req.valid("header")["if-match"]);
     c.header("ETag", etagOf(row.version));
     return c.json(presentPipeline(row), 200);
   },
@@ -106,5 +106,5 @@ pipelinesRouter.openapi(
     request: { params: idParam("pipe"), headers: ifMatchHeader },
     responses: { 200: jsonContent(deletedSchema, "Deleted"), ...errorResponses(404, 409, 412) },
   }),
-  async (c) => c.json(await deletePipeline(c.var.tenant, c.req.valid("param").id, c.req.valid("header")["if-match"]), 200),
+  async (c) => c.json(await deletePipeline(c.get("tenant"), c.req.valid("param").id, c.req.valid("header")["if-match"]), 200),
 );
