@@ -13,10 +13,12 @@ export function fromBase64Url(text: string): Uint8Array {
   return out;
 }
 
+const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 export function toHex(bytes: ArrayBuffer | Uint8Array): string {
   const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
   let s = "";
-  for (const b of view) s += b.toString(16).padStart(2, "0");
+  for (let i = 0; i < view.length; i++) s += HEX_BYTES[view[i]!];
   return s;
 }
 
@@ -28,10 +30,10 @@ export async function sha256Hex(text: string): Promise<string> {
 }
 
 // Compares two strings without an early exit, so timing says nothing about where they differ.
+// (Over UTF-16 code units: equal strings have equal units; no encoding, so no allocation per call.)
 export function constantTimeEqual(a: string, b: string): boolean {
-  const x = utf8.encode(a);
-  const y = utf8.encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  let diff = a.length ^ b.length;
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) diff |= (i < a.length ? a.charCodeAt(i) : 0) ^ (i < b.length ? b.charCodeAt(i) : 0);
   return diff === 0;
 }

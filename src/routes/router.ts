@@ -35,7 +35,15 @@ function validationHook(result: { success: boolean; target: string; error?: { is
 export function newRouter() {
   const router = new OpenAPIHono<AppEnv>({ defaultHook: validationHook as never });
   const register = router.openapi;
-  router.openapi = ((route: Parameters<typeof register>[0], handler: Parameters<typeof register>[1], hook?: Parameters<typeof register>[2]) =>
-    register(withContract(route), handler, hook)) as typeof register;
+  router.openapi = ((route: Parameters<typeof register>[0], handler: Parameters<typeof register>[1], hook?: Parameters<typeof register>[2]) => {
+    const full = withContract(route);
+    if (route.request?.headers) return register(full, handler, hook);
+    // The only header such a route declares is Api-Version, which the apiVersion middleware has
+    // already checked before any route runs: the document lists it, but no header validator runs
+    // (it would copy every request header into an object and parse it, on every request).
+    const { middleware: _, ...documented } = full;
+    router.openAPIRegistry.registerPath(documented);
+    return register({ ...full, hide: true, request: { ...full.request, headers: undefined } }, handler, hook);
+  }) as typeof register;
   return router;
 }
