@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { CloudflareSocket } from "pg-cloudflare";
 import type { ConnectorContext } from "../types";
 
@@ -45,7 +46,33 @@ export class GuardedSocket extends CloudflareSocket {
     }
   }
 
+  // The driver writes each protocol message separately, and the runtime socket sends each write as
+  // it comes. Writes made in one turn of the event loop (a batch's Parse/Bind/Execute/Sync, or the
+  // closing ROLLBACK and Terminate) are joined into one write here, so the server never answers part
+  // of a batch before the rest has left: that would cost a round trip on a slow or busy link.
+  private pending: Array<{ data: Uint8Array; callback?: (error?: unknown) => void }> = [];
+
+  override write(data: Uint8Array | string, encodingOrCallback?: BufferEncoding | ((error?: unknown) => void), callback?: (error?: unknown) => void): true | void {
+    const done = typeof encodingOrCallback === "function" ? encodingOrCallback : callback;
+    const bytes = typeof data === "string" ? Buffer.from(data, typeof encodingOrCallback === "string" ? encodingOrCallback : "utf8") : data;
+    if (bytes.length === 0) return done?.();
+    this.pending.push({ data: bytes, callback: done });
+    if (this.pending.length === 1) queueMicrotask(() => this.flush());
+    return true;
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    const joined = batch.length === 1 ? batch[0]!.data : Buffer.concat(batch.map((b) => b.data));
+    super.write(joined, (error?: unknown) => {
+      for (const b of batch) b.callback?.(error);
+    });
+  }
+
   override end(): this {
+    this.flush();
     this.markEnded();
     return super.end();
   }

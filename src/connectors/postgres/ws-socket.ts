@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { EventEmitter } from "node:events";
 
 // A WebSocket to a WebSocket-to-TCP proxy (Neon's wsproxy protocol: raw protocol bytes in binary
@@ -77,12 +78,27 @@ export class WebSocketSocket extends EventEmitter {
       cb?.(new Error("the WebSocket is not open"));
       return false;
     }
-    this.ws.send(typeof data === "string" ? new TextEncoder().encode(data) : data);
+    // Messages written in one turn of the event loop (a batch, or ROLLBACK then Terminate) leave as
+    // one frame, so the server never answers part of a batch before the rest has left (a round trip
+    // on a slow or busy link); the same idea as the Neon driver's coalesceWrites.
+    this.pending.push(typeof data === "string" ? new TextEncoder().encode(data) : data);
+    if (this.pending.length === 1) queueMicrotask(() => this.flush());
     cb?.();
     return true;
   }
 
+  private pending: Uint8Array[] = [];
+
+  private flush(): void {
+    const frames = this.pending;
+    if (frames.length === 0) return;
+    this.pending = [];
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+  }
+
   end(): this {
+    this.flush();
     this.markEnded();
     this.writable = false;
     try {
