@@ -1,5 +1,6 @@
 import { ConnectorError } from "../errors";
-import type { TestResult, TestStep, TestStepName } from "../types";
+import type { TestResult } from "../types";
+import { NETWORK_CODES, stepRecorder } from "../test-steps";
 import type { IcebergClient } from "./client";
 import { currentSchema } from "./columns";
 import { namespaceName } from "./names";
@@ -8,22 +9,10 @@ import { identifierPage, loadTable, namespacePage } from "./rest";
 // test(): connect + authenticate (OAuth2 token, then GET /v1/config), authorize (one namespace page),
 // sample (load one table of the first namespace, if there is one). Reports, never throws.
 
-const NETWORK = new Set(["unreachable", "host_not_allowed", "timeout"]);
+const NETWORK = NETWORK_CODES;
 
 export async function testConnection(client: IcebergClient): Promise<TestResult> {
-  const steps: TestStep[] = [];
-  const step = (name: TestStepName, t0: number, status: "passed" | "failed", message: string, code?: string) =>
-    steps.push({ name, status, elapsedMs: Date.now() - t0, message: client.redact(message), ...(code ? { code } : {}) });
-  const failed = (name: TestStepName, t0: number, err: unknown) => {
-    const e = err instanceof ConnectorError ? err : new ConnectorError("upstream_error", "Unexpected failure");
-    step(name, t0, "failed", e.message, e.code);
-  };
-  const finish = (): TestResult => {
-    for (const name of ["connect", "authenticate", "authorize", "sample"] as const) {
-      if (!steps.some((s) => s.name === name)) steps.push({ name, status: "skipped", elapsedMs: 0, message: "Skipped after an earlier step failed" });
-    }
-    return { ok: steps.every((s) => s.status === "passed"), steps, serverVersion: null };
-  };
+  const { steps, step, failed, finish } = stepRecorder((m) => client.redact(m));
   const host = new URL(client.base).host;
 
   // connect/authenticate: the first request that reaches the catalog decides connect; a 401 (or a
