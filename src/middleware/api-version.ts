@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-types";
+import { setAnswerHeader } from "./answer-headers";
 import { API_VERSIONS, DEFAULT_API_VERSION, isApiVersion } from "../lib/api-version";
 import { ApiError } from "../lib/errors";
 
@@ -14,5 +15,5 @@ export const apiVersion = createMiddleware<AppEnv>(async (c, next) => {
   const version = asked ?? DEFAULT_API_VERSION;
   c.set("apiVersion", version);
   await next();
-  c.header("Api-Version", version);
+  setAnswerHeader(c, "Api-Version", version);
 });

@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-types";
+import { setAnswerHeader } from "./answer-headers";
 import { settings, type RateLimitPolicy } from "../env";
 import { ApiError } from "../lib/errors";
 
@@ -43,5 +44,5 @@ export const rateLimit = (kind: "metadata" | "warehouse") =>
       await next();
       if (!(await outcome).success) throw limited(kind, policy);
     }
-    if (policy) c.header("RateLimit-Policy", policyField(kind, policy), { append: true });
+    if (policy) setAnswerHeader(c, "RateLimit-Policy", policyField(kind, policy), true);
   });

@@ -1,5 +1,6 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../app-types";
+import { setAnswerHeader } from "./answer-headers";
 import { openDb } from "../db/client";
 
 const BOOKMARK_HEADER = "x-d1-bookmark";
@@ -11,7 +12,7 @@ export const requestId = createMiddleware<AppEnv>(async (c, next) => {
   const id = incoming && /^[A-Za-z0-9._:-]{1,128}$/.test(incoming) ? incoming : crypto.randomUUID();
   c.set("requestId", id);
   await next();
-  c.header("x-request-id", id);
+  setAnswerHeader(c, "x-request-id", id);
 });
 
 // A D1 session per API request. Reads start at the nearest replica unless the client sends the
@@ -23,5 +24,5 @@ export const d1Session = createMiddleware<AppEnv>(async (c, next) => {
   c.set("db", openDb(session));
   await next();
   const out = session.getBookmark();
-  if (out) c.header(BOOKMARK_HEADER, out);
+  if (out) setAnswerHeader(c, BOOKMARK_HEADER, out);
 });
