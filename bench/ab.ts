@@ -8,7 +8,7 @@ import { mkdirSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { cleanupAll, cpuMsOf, onCleanup } from "./lib/procs";
+import { cpuMsOf, onCleanup, runMain } from "./lib/procs";
 import { writeSeed } from "./lib/seed";
 import { ROOT, d1Exec, devWorker, freePort, migrate, writeOursConfig, type DevWorker } from "./lib/workers";
 
@@ -64,11 +64,4 @@ async function main() {
   }
 }
 
-main()
-  .then(() => cleanupAll())
-  .then(() => process.exit(0))
-  .catch(async (err) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    await cleanupAll();
-    process.exit(1);
-  });
+runMain(main);

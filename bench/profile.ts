@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
-import { cleanupAll, onCleanup } from "./lib/procs";
+import { onCleanup, runMain } from "./lib/procs";
 import { writeSeed } from "./lib/seed";
 import { ROOT, devWorker, d1Exec, freePort, migrate, writeOursConfig } from "./lib/workers";
 
@@ -177,11 +177,4 @@ async function main() {
   console.log(`\n[profile] written to ${out}`);
 }
 
-main()
-  .then(() => cleanupAll())
-  .then(() => process.exit(0))
-  .catch(async (err) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    await cleanupAll();
-    process.exit(1);
-  });
+runMain(main);

@@ -7,7 +7,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { bundle, type BundleResult } from "./bundle";
-import { cleanupAll, onCleanup } from "./lib/procs";
+import { onCleanup, runMain } from "./lib/procs";
 import { writeSeed } from "./lib/seed";
 import { BARE_CONFIG, checkSameCompatibility, d1Exec, devWorker, freePort, migrate, ROOT, workerdVersion, writeOursConfig, type DevWorker } from "./lib/workers";
 import { renderTables } from "./lib/table";
@@ -88,11 +88,4 @@ async function main() {
   console.log("\n" + renderTables(machine, results));
 }
 
-main()
-  .then(() => cleanupAll())
-  .then(() => process.exit(0))
-  .catch(async (err) => {
-    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
-    await cleanupAll();
-    process.exit(1);
-  });
+runMain(main);

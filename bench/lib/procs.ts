@@ -70,6 +70,18 @@ export function cleanupAll(): Promise<void> {
   return cleaning;
 }
 
+/** Runs a bench entry point: cleans up every child on success or failure, exits 0 or 1. */
+export function runMain(main: () => Promise<void>): void {
+  main()
+    .then(() => cleanupAll())
+    .then(() => process.exit(0))
+    .catch(async (err) => {
+      console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+      await cleanupAll();
+      process.exit(1);
+    });
+}
+
 // Last resort on a synchronous exit: SIGKILL every remaining group.
 process.on("exit", () => {
   for (const c of children) killGroup(c, "SIGKILL");

@@ -4,6 +4,7 @@ import { databricksConnector } from "../../src/connectors/databricks";
 import { databricksConfig, type DatabricksConfig } from "../../src/connectors/databricks/config";
 import type { DatabricksSession } from "../../src/connectors/databricks/session";
 import type { ResolvedCredential } from "../../src/connectors/types";
+import { serverControl } from "../server-control";
 
 // Connector-level helpers: each test gets its own scope on the Databricks contract server (its own
 // controls, counters and OAuth tokens), so test files can run in parallel.
@@ -29,20 +30,15 @@ export function workspace(label: string) {
     identity: { clientId: servers.databricksClientId! },
     secrets: { clientSecret: servers.databricksClientSecret! },
   };
-  const post = async (path: string, body?: unknown) => {
-    const res = await fetch(`${endpoint}/__test/${path}`, { method: "POST", body: JSON.stringify(body ?? {}) });
-    if (!res.ok) throw new Error(`control ${path}: ${res.status}`);
-    return res.json();
-  };
-  const stats = async (): Promise<Stats> => (await (await fetch(`${endpoint}/__test/stats`)).json()) as Stats;
+  const { control, expireTokens, stats } = serverControl<Stats>(endpoint);
   return {
     scope,
     endpoint,
     config,
     pat,
     oauth,
-    control: (c: Record<string, unknown>) => post("control", c),
-    expireTokens: () => post("expire-tokens"),
+    control,
+    expireTokens,
     stats,
     statements: async () => (await (await fetch(`${endpoint}/__test/statements`)).json()) as Array<{ id: string; state: string }>,
     async open(

@@ -4,6 +4,7 @@ import { icebergConnector } from "../../src/connectors/iceberg";
 import { icebergConfig, type IcebergConfig } from "../../src/connectors/iceberg/config";
 import type { IcebergSession } from "../../src/connectors/iceberg/session";
 import type { ResolvedCredential } from "../../src/connectors/types";
+import { serverControl } from "../server-control";
 
 // Connector-level helpers for the Iceberg contract server: each test gets its own scope under a
 // personality (its own controls, counters and tokens).
@@ -30,18 +31,13 @@ export function catalog(personality: Personality, label = "t") {
       : personality === "glue"
         ? { method: "sigv4", identity: { accessKeyId: servers.icebergAwsKeyId! }, secrets: { secretAccessKey: servers.icebergAwsSecret! } }
         : { method: "bearer", identity: {}, secrets: { token: servers.icebergBearer! } };
-  const post = async (path: string, body?: unknown) => {
-    const res = await fetch(`${base}/__test/${path}`, { method: "POST", body: JSON.stringify(body ?? {}) });
-    if (!res.ok) throw new Error(`control ${path}: ${res.status}`);
-    return res.json();
-  };
-  const stats = async (): Promise<Stats> => (await (await fetch(`${base}/__test/stats`)).json()) as Stats;
+  const { control, expireTokens, stats } = serverControl<Stats>(base);
   return {
     base,
     config,
     credential,
-    control: (c: Record<string, unknown>) => post("control", c),
-    expireTokens: () => post("expire-tokens"),
+    control,
+    expireTokens,
     delegation: async () => (await (await fetch(`${base}/__test/delegation`)).json()) as Array<{ delegation: string }>,
     stats,
     async open(cred: ResolvedCredential | null = credential, opts: { config?: Partial<IcebergConfig>; timeoutMs?: number } = {}): Promise<IcebergSession> {

@@ -6,8 +6,6 @@ import type { GlueClient } from "./client";
 // test(): connect + authenticate (GetDatabases, one result), authorize (GetTables in the first
 // database: Lake Formation grants decide what is visible), sample (GetTable of its first table).
 
-const NETWORK = NETWORK_CODES;
-
 export async function testConnection(client: GlueClient): Promise<TestResult> {
   const { steps, step, failed, finish } = stepRecorder((m) => client.redact(m));
   const catalog = client.config.catalogId ? { CatalogId: client.config.catalogId } : {};
@@ -22,7 +20,7 @@ export async function testConnection(client: GlueClient): Promise<TestResult> {
     step("authenticate", Date.now(), "passed", database ? `Credentials accepted (first database: ${database})` : "Credentials accepted (no database visible)");
   } catch (err) {
     const code = err instanceof ConnectorError ? err.code : "upstream_error";
-    if (NETWORK.has(code)) failed("connect", t0, err);
+    if (NETWORK_CODES.has(code)) failed("connect", t0, err);
     else {
       step("connect", t0, "passed", `Reached ${host}`);
       failed(code === "permission_denied" ? "authorize" : "authenticate", Date.now(), err);

@@ -9,8 +9,6 @@ import { identifierPage, loadTable, namespacePage } from "./rest";
 // test(): connect + authenticate (OAuth2 token, then GET /v1/config), authorize (one namespace page),
 // sample (load one table of the first namespace, if there is one). Reports, never throws.
 
-const NETWORK = NETWORK_CODES;
-
 export async function testConnection(client: IcebergClient): Promise<TestResult> {
   const { steps, step, failed, finish } = stepRecorder((m) => client.redact(m));
   const host = new URL(client.base).host;
@@ -26,7 +24,7 @@ export async function testConnection(client: IcebergClient): Promise<TestResult>
     step("authenticate", Date.now(), "passed", `Catalog config read (${s.prefix ? `prefix ${s.prefix}` : "no prefix"}, ${declared})`);
   } catch (err) {
     const code = err instanceof ConnectorError ? err.code : "upstream_error";
-    if (NETWORK.has(code)) failed("connect", t0, err);
+    if (NETWORK_CODES.has(code)) failed("connect", t0, err);
     else {
       step("connect", t0, "passed", `Reached ${host}`);
       failed("authenticate", Date.now(), err);
