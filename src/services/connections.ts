@@ -13,7 +13,7 @@ import { decodeCursor, keysetPage } from "../lib/pagination";
 import { iso } from "../schemas/common";
 import { mergeConfigPatch, validateConfig } from "./connection-config";
 import { checkCredentialHosts } from "./credential-hosts";
-import { bindFirstUse, credentialQuery, resolveCredential, type CredentialRow } from "./credentials";
+import { bindFirstUse, credentialQuery, unsealCredential, type CredentialRow } from "./credentials";
 import { isForeignKeyViolation, isUniqueViolation } from "./db-errors";
 import { approveStorageUse, resolveStorageCredential } from "./storage-credential";
 import type { Tenant } from "./tenant";
@@ -285,8 +285,8 @@ export async function loadConnectionForUse(
   credential: ResolvedCredential | null;
   storageCredential: ResolvedCredential | null;
 }> {
-  const { extra: _, credentialRow: __, ...opened } = await loadConnectionWith(t, env, id, null, configPatch);
-  return opened;
+  const { extra: _, credentialRow: __, unsealCredential, ...opened } = await loadConnectionWith(t, env, id, null, configPatch);
+  return { ...opened, credential: await unsealCredential() };
 }
 
 // The same, with one more read (a cache row) in the same D1 batch; also the credential's row.
@@ -302,7 +302,8 @@ export async function loadConnectionWith<E extends BatchItem<"sqlite"> | null>(
   definition: ConnectorDefinition;
   config: Record<string, unknown>;
   hosts: string[];
-  credential: ResolvedCredential | null;
+  /** Decrypts the credential (already checked against `hosts`): only when a connector will use it. */
+  unsealCredential: () => Promise<ResolvedCredential | null>;
   storageCredential: ResolvedCredential | null;
   extra: E extends BatchItem<"sqlite"> ? Awaited<E> : null;
 }> {
@@ -316,9 +317,11 @@ export async function loadConnectionWith<E extends BatchItem<"sqlite"> | null>(
     ? validateConfig(definition, mergeConfigPatch(connection.config, configPatch))
     : validateConfig(definition, connection.config, "config");
   const hosts = definition.hosts(config);
-  const credential = credRow ? await resolveCredential(t, env, credRow, hosts) : null;
+  // Refused before anything else when the credential is not approved for these hosts.
+  if (credRow) checkCredentialHosts(credRow, hosts, t.principal);
   // A storage credential named in the config: one more D1 read, only for configs that name one.
   const storageCredential = await resolveStorageCredential(t, env, definition, config);
   const extra = (extraQuery ? results[2] : null) as E extends BatchItem<"sqlite"> ? Awaited<E> : null;
-  return { connection, credentialRow: credRow ?? null, definition, config, hosts, credential, storageCredential, extra };
+  const unseal = () => (credRow ? unsealCredential(t, env, credRow) : Promise.resolve(null));
+  return { connection, credentialRow: credRow ?? null, definition, config, hosts, unsealCredential: unseal, storageCredential, extra };
 }

@@ -258,6 +258,11 @@ export async function deleteCredential(t: Tenant, id: string, ifMatch?: string) 
  */
 export async function resolveCredential(t: Tenant, env: Bindings, row: CredentialRow, hosts: string[]): Promise<ResolvedCredential> {
   checkCredentialHosts(row, hosts, t.principal);
+  return unsealCredential(t, env, row);
+}
+
+/** Decrypts a credential that was already checked against the hosts it will be sent to. */
+export async function unsealCredential(t: Tenant, env: Bindings, row: CredentialRow): Promise<ResolvedCredential> {
   const ring = await loadKeyRing(env.ENCRYPTION_KEYS);
   return { method: row.method, identity: row.identity, secrets: await openSecrets(ring, t.workspaceId, row.id, row.ciphertext) };
 }

@@ -121,7 +121,8 @@ async function cachedList<T extends object>(
     const cache = { hit: true, ageSeconds: Math.max(0, Math.floor((now - hit.createdAt) / 1000)), ttlSeconds };
     return { body: { ...(JSON.parse(hit.body) as T), cache }, etag: hit.etag, cache };
   }
-  const page = await run(env, opened, clampLimits({}), (session) => op(session));
+  // Only a live read decrypts the credential; a hit sends nothing anywhere.
+  const page = await run(env, { ...opened, credential: await opened.unsealCredential() }, clampLimits({}), (session) => op(session));
   const text = JSON.stringify(page);
   const etag = await etagOf(text);
   await store(t, { connectionId: id, key, fingerprint: print, body: text, etag, ttlSeconds, now });
