@@ -1,4 +1,4 @@
-// npm run bench [-- --only=bundle,throughput,warehouse,files]
+// npm run bench [-- --only=bundle,startup,throughput,warehouse,files] [--duration=4 --connections=8 --rounds=5]
 // Benchmarks of DESIGN.md section 8 (not part of npm test). Prints a table at the end and merges the
 // results into bench/results.json (each part keeps the date of its last run). Every child process
 // (wrangler dev, workerd, local servers) is stopped at the end, also on failure or Ctrl-C.
@@ -7,13 +7,14 @@ import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { bundle, type BundleResult } from "./bundle";
+import { startup } from "./startup";
 import { onCleanup, runMain } from "./lib/procs";
 import { writeSeed } from "./lib/seed";
-import { BARE_CONFIG, checkSameCompatibility, d1Exec, devWorker, freePort, migrate, ROOT, workerdVersion, writeOursConfig, type DevWorker } from "./lib/workers";
+import { BARE_CONFIG, checkSameCompatibility, d1Exec, devWorker, freePort, migrate, ROOT, workerdVersion, writeBareConfig, writeOursConfig, type DevWorker } from "./lib/workers";
 import { renderTables } from "./lib/table";
-import { throughput } from "./throughput";
+import { throughput, type Baseline } from "./throughput";
 
-const PARTS = ["bundle", "throughput", "warehouse", "files"] as const;
+const PARTS = ["bundle", "startup", "throughput", "warehouse", "files"] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -21,6 +22,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     duration: { type: "string" },
     connections: { type: "string" },
+    rounds: { type: "string" },
     "keep-results": { type: "boolean", default: false },
   },
 });
@@ -50,29 +52,44 @@ async function main() {
   const b: BundleResult = await bundle(join(work, "bundle"));
   console.log(`[bundle] ${b.minifiedBytes} bytes minified, ${b.gzipBytes} bytes gzip (wrangler: ${b.wranglerGzipKiB} KiB gzip)`);
   if (only.has("bundle")) results.bundle = b;
+  if (only.has("startup")) {
+    console.log("[startup] wrangler check startup, 5 runs");
+    results.startup = await startup(join(work, "startup"));
+  }
 
   const needWorker = only.has("throughput") || only.has("warehouse") || only.has("files");
   if (needWorker) {
     const oursConfig = writeOursConfig(join(work, "ours"), b.worker);
     const oursState = join(work, "ours-state");
-    const bareState = join(work, "bare-state");
     const seed = await writeSeed(join(work, "seed.sql"));
-    console.log("[setup] migrating and seeding both local D1 databases");
-    await Promise.all([migrate(oursConfig, oursState), migrate(BARE_CONFIG, bareState)]);
-    await Promise.all([d1Exec(oursConfig, oursState, seed.sqlFile), d1Exec(BARE_CONFIG, bareState, seed.sqlFile)]);
-    console.log("[setup] starting wrangler dev (ours, bare)");
+    // The bare worker and its two variants (bench/throughput.ts), each on its own seeded D1.
+    const bareConfigs: Record<Baseline, string> = {
+      bare: BARE_CONFIG,
+      bareLimiter: writeBareConfig(join(work, "bare-limiter"), { limit: true, keyCheck: false }),
+      bareLimiterKey: writeBareConfig(join(work, "bare-limiter-key"), { limit: true, keyCheck: true }),
+    };
+    const configs = [["ours", oursConfig], ...(only.has("throughput") ? Object.entries(bareConfigs) : [])] as Array<[string, string]>;
+    console.log("[setup] migrating and seeding the local D1 databases");
+    for (const [label, config] of configs) {
+      await migrate(config, join(work, `${label}-state`));
+      await d1Exec(config, join(work, `${label}-state`), seed.sqlFile);
+    }
+    console.log(`[setup] starting wrangler dev (${configs.map(([l]) => l).join(", ")})`);
     const ours: DevWorker = await devWorker("ours", oursConfig, oursState, await freePort());
     onCleanup(() => ours.stop());
-    let bare: DevWorker | null = null;
     if (only.has("throughput")) {
-      bare = await devWorker("bare", BARE_CONFIG, bareState, await freePort());
-      const bw = bare;
-      onCleanup(() => bw.stop());
-      results.throughput = await throughput(ours, bare, seed, {
+      const baselines = {} as Record<Baseline, DevWorker>;
+      for (const [label, config] of Object.entries(bareConfigs) as Array<[Baseline, string]>) {
+        const w = await devWorker(label, config, join(work, `${label}-state`), await freePort());
+        onCleanup(() => w.stop());
+        baselines[label] = w;
+      }
+      results.throughput = await throughput(ours, baselines, seed, {
         duration: values.duration ? Number(values.duration) : undefined,
         connections: values.connections ? Number(values.connections) : undefined,
+        rounds: values.rounds ? Number(values.rounds) : undefined,
       });
-      await bare.stop();
+      for (const w of Object.values(baselines)) await w.stop();
     }
     if (only.has("warehouse") || only.has("files")) {
       const { warehouseAndFiles } = await import("./warehouse");

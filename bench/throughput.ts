@@ -1,36 +1,36 @@
-// Throughput and latency of authenticated GET /api/connections/{id} and GET /api/connections?type=
-// against the bare Hono + D1 worker answering the same single query, both under `wrangler dev` on
-// the same machine, in the same run. Runs alternate (ours, bare, ours, bare ...) so a load spike
-// from elsewhere hits both; after a warm-up; with autocannon's programmatic API.
-import { createRequire } from "node:module";
-import { cpuMsOf } from "./lib/procs";
+// CPU per request and throughput of authenticated GET /api/connections/{id} and GET /api/connections?type=
+// against the bare Hono + D1 worker answering the same single query, all under `wrangler dev` on the
+// same machine, in the same run, with autocannon's programmatic API after a warm-up.
+//
+// All Workers are loaded at the same time in each round (bench/lib/paired-load.ts), so a change in
+// the machine's speed hits them alike; the ratio is the bare worker's workerd CPU per request over
+// ours, per round, and its median is reported (at saturation, the throughput ratio). Besides the bare
+// worker, two variants of it make the platform calls our behaviours need, one more each: the rate
+// limiter (one call of the binding per request) and the API key's row read in the same D1 batch.
+// Locally both are simulated inside the same workerd process (the limiter as a SQLite-backed Durable
+// Object, D1 as another), so their CPU counts here; the last variant is the floor for a Worker that
+// rate-limits and checks keys stored in D1, and ours over it is the cost of our own code.
+import { parseApiKey } from "../src/lib/api-keys";
+import { pairedLoad, type LoadResult } from "./lib/paired-load";
 import type { DevWorker } from "./lib/workers";
 import type { Seed } from "./lib/seed";
 
-const autocannon = createRequire(import.meta.url)("autocannon") as (opts: Record<string, unknown>) => Promise<any>;
-
-export type LoadResult = { reqPerSec: number; p50: number; p99: number; requests: number; non2xx: number; errors: number; cpuMsPerRequest: number | null };
-export type ThroughputCase = { name: string; ours: LoadResult; bare: LoadResult; ratio: number; rounds: Array<{ ours: LoadResult; bare: LoadResult }> };
-export type ThroughputResult = { connections: number; durationSec: number; warmupSec: number; rounds: number; cases: ThroughputCase[]; budgetRatio: number };
+export type { LoadResult };
+export type Baseline = "bare" | "bareLimiter" | "bareLimiterKey";
+export const BASELINES: Record<Baseline, string> = {
+  bare: "bare Hono + D1",
+  bareLimiter: "bare + rate limiter",
+  bareLimiterKey: "bare + rate limiter + key row in the batch",
+};
+export type ThroughputCase = {
+  name: string;
+  results: Record<"ours" | Baseline, LoadResult>;
+  ratios: Record<Baseline, number>;
+  ratioRanges: Record<Baseline, [number, number]>;
+};
+export type ThroughputResult = { connections: number; durationSec: number; warmupSec: number; rounds: number; cases: ThroughputCase[]; budgetRatio: number; method: string };
 
 export const THROUGHPUT_BUDGET = 0.8;
-
-// cpuMs: CPU time used so far by the Worker's workerd process (user + system), so the CPU cost per
-// request can be compared too; it depends much less on other load on the machine than req/s.
-async function load(url: string, headers: Record<string, string>, connections: number, duration: number, cpuMs?: () => number | null): Promise<LoadResult> {
-  const cpu0 = cpuMs?.() ?? null;
-  const r = await autocannon({ url, headers, connections, duration, pipelining: 1, timeout: 10 });
-  const cpu1 = cpuMs?.() ?? null;
-  return {
-    cpuMsPerRequest: cpu0 !== null && cpu1 !== null && r.requests.total > 0 ? Math.round(((cpu1 - cpu0) / r.requests.total) * 100) / 100 : null,
-    reqPerSec: Math.round(r.requests.average),
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    requests: r.requests.total,
-    non2xx: r.non2xx,
-    errors: r.errors + r.timeouts,
-  };
-}
 
 async function check(url: string, headers: Record<string, string>, expect: (j: any) => boolean, label: string) {
   const res = await fetch(url, { headers });
@@ -42,81 +42,83 @@ async function check(url: string, headers: Record<string, string>, expect: (j: a
   if (res.status !== 200 || !expect(json)) throw new Error(`${label}: unexpected answer ${res.status} ${body.slice(0, 300)}`);
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+function combine(label: string, xs: LoadResult[]): LoadResult {
+  const requests = xs.reduce((a, x) => a + x.requests, 0);
+  return {
+    label,
+    reqPerSec: Math.round(xs.reduce((a, x) => a + x.reqPerSec, 0) / xs.length),
+    p50: median(xs.map((x) => x.p50)),
+    p99: Math.max(...xs.map((x) => x.p99)),
+    requests,
+    non2xx: xs.reduce((a, x) => a + x.non2xx, 0),
+    errors: xs.reduce((a, x) => a + x.errors, 0),
+    cpuMsPerRequest: xs.every((x) => x.cpuMsPerRequest !== null) ? round2(xs.reduce((a, x) => a + x.cpuMsPerRequest! * x.requests, 0) / requests) : null,
+  };
+}
+
 export async function throughput(
   ours: DevWorker,
-  bare: DevWorker,
+  baselines: Record<Baseline, DevWorker>,
   seed: Seed,
   opts: { connections?: number; duration?: number; warmup?: number; rounds?: number } = {},
 ): Promise<ThroughputResult> {
   const connections = opts.connections ?? 8;
   const duration = opts.duration ?? 4;
   const warmup = opts.warmup ?? 2;
-  const rounds = opts.rounds ?? 2;
+  const rounds = opts.rounds ?? 5;
+  const keyId = parseApiKey(seed.token)!.keyId;
   const auth = { authorization: `Bearer ${seed.token}` };
-  const bareHeaders = { "x-workspace": seed.workspaceId };
+  const bareHeaders = { "x-workspace": seed.workspaceId, "x-key": keyId };
   const cases = [
     {
       name: "GET /api/connections/{id}",
-      ours: { url: `${ours.url}/api/connections/${seed.connectionId}`, headers: auth },
-      bare: { url: `${bare.url}/connections/${seed.connectionId}`, headers: bareHeaders },
-      expectOurs: (j: any) => j?.id === seed.connectionId,
-      expectBare: (j: any) => j?.id === seed.connectionId,
+      ours: `/api/connections/${seed.connectionId}`,
+      bare: `/connections/${seed.connectionId}`,
+      expect: (j: any) => j?.id === seed.connectionId,
     },
     {
       name: "GET /api/connections?type=postgres",
-      ours: { url: `${ours.url}/api/connections?type=postgres`, headers: auth },
-      bare: { url: `${bare.url}/connections?type=postgres`, headers: bareHeaders },
-      expectOurs: (j: any) => j?.data?.length === 50 && typeof j.nextCursor === "string",
-      expectBare: (j: any) => j?.data?.length === 50,
+      ours: "/api/connections?type=postgres",
+      bare: "/connections?type=postgres",
+      expect: (j: any) => j?.data?.length === 50 && typeof j.nextCursor === "string",
     },
   ];
-  const cpuOf = (w: DevWorker) => {
-    const pid = w.workerdPid();
-    return () => {
-      try {
-        return pid ? cpuMsOf(pid) : null;
-      } catch {
-        return null;
-      }
-    };
-  };
-  const oursCpu = cpuOf(ours);
-  const bareCpu = cpuOf(bare);
+  const names = Object.keys(BASELINES) as Baseline[];
   const out: ThroughputCase[] = [];
   for (const c of cases) {
-    await check(c.ours.url, c.ours.headers, c.expectOurs, `ours ${c.name}`);
-    await check(c.bare.url, c.bare.headers, c.expectBare, `bare ${c.name}`);
-    console.log(`[throughput] ${c.name}: warm-up ${warmup}s each`);
-    await load(c.ours.url, c.ours.headers, connections, warmup);
-    await load(c.bare.url, c.bare.headers, connections, warmup);
-    const rs: Array<{ ours: LoadResult; bare: LoadResult }> = [];
+    const targets = [
+      { label: "ours", worker: ours, url: ours.url + c.ours, headers: auth },
+      ...names.map((n) => ({ label: n, worker: baselines[n], url: baselines[n].url + c.bare, headers: bareHeaders })),
+    ];
+    for (const t of targets) await check(t.url, t.headers, c.expect, `${t.label} ${c.name}`);
+    console.log(`[throughput] ${c.name}: warm-up ${warmup}s`);
+    await pairedLoad(targets, connections, warmup);
+    const perRound: LoadResult[][] = [];
     for (let i = 0; i < rounds; i++) {
-      // Alternate which goes first, so neither always follows the other's tail.
-      let o: LoadResult, b: LoadResult;
-      if (i % 2 === 0) {
-        o = await load(c.ours.url, c.ours.headers, connections, duration, oursCpu);
-        b = await load(c.bare.url, c.bare.headers, connections, duration, bareCpu);
-      } else {
-        b = await load(c.bare.url, c.bare.headers, connections, duration, bareCpu);
-        o = await load(c.ours.url, c.ours.headers, connections, duration, oursCpu);
-      }
-      console.log(`[throughput] ${c.name} round ${i + 1}: ours ${o.reqPerSec} req/s (p50 ${o.p50} ms, p99 ${o.p99} ms, ${o.cpuMsPerRequest} CPU ms/req), bare ${b.reqPerSec} req/s (p50 ${b.p50} ms, p99 ${b.p99} ms, ${b.cpuMsPerRequest} CPU ms/req)`);
-      rs.push({ ours: o, bare: b });
+      const r = await pairedLoad(targets, connections, duration);
+      perRound.push(r);
+      console.log(`[throughput] ${c.name} round ${i + 1}: ${r.map((x) => `${x.label} ${x.reqPerSec} req/s ${x.cpuMsPerRequest} CPU ms/req`).join(", ")}`);
     }
-    const combine = (xs: LoadResult[]): LoadResult => ({
-      reqPerSec: Math.round(xs.reduce((a, x) => a + x.reqPerSec, 0) / xs.length),
-      p50: Math.max(...xs.map((x) => x.p50)),
-      p99: Math.max(...xs.map((x) => x.p99)),
-      requests: xs.reduce((a, x) => a + x.requests, 0),
-      non2xx: xs.reduce((a, x) => a + x.non2xx, 0),
-      errors: xs.reduce((a, x) => a + x.errors, 0),
-      cpuMsPerRequest: xs.every((x) => x.cpuMsPerRequest !== null)
-        ? Math.round((xs.reduce((a, x) => a + x.cpuMsPerRequest! * x.requests, 0) / xs.reduce((a, x) => a + x.requests, 0)) * 100) / 100
-        : null,
+    const byLabel = (label: string) => perRound.map((r) => r.find((x) => x.label === label)!);
+    const oursRounds = byLabel("ours");
+    const ratioRounds = (n: Baseline) => byLabel(n).map((b, i) => b.cpuMsPerRequest! / oursRounds[i]!.cpuMsPerRequest!);
+    out.push({
+      name: c.name,
+      results: Object.fromEntries(["ours", ...names].map((l) => [l, combine(l, byLabel(l))])) as ThroughputCase["results"],
+      ratios: Object.fromEntries(names.map((n) => [n, round2(median(ratioRounds(n)))])) as ThroughputCase["ratios"],
+      ratioRanges: Object.fromEntries(names.map((n) => [n, [round2(Math.min(...ratioRounds(n))), round2(Math.max(...ratioRounds(n)))]])) as ThroughputCase["ratioRanges"],
     });
-    const o = combine(rs.map((r) => r.ours));
-    const b = combine(rs.map((r) => r.bare));
-    out.push({ name: c.name, ours: o, bare: b, ratio: Math.round((o.reqPerSec / b.reqPerSec) * 100) / 100, rounds: rs });
   }
-  return { connections, durationSec: duration, warmupSec: warmup, rounds, cases: out, budgetRatio: THROUGHPUT_BUDGET };
+  return {
+    connections,
+    durationSec: duration,
+    warmupSec: warmup,
+    rounds,
+    cases: out,
+    budgetRatio: THROUGHPUT_BUDGET,
+    method: "all Workers loaded at once each round; ratio = baseline workerd CPU per request / ours, median of the rounds",
+  };
 }

@@ -23,22 +23,44 @@ export function renderTables(machine: Any, r: Record<string, Any>): string {
     );
     if (b.topPackages?.length) out.push(`\nLargest contributors (minified, from the source map): ${b.topPackages.map((p: Any) => `${p.name} ${p.minifiedKiB} KiB`).join(", ")}`);
   }
-  if (r.throughput) {
-    const t = r.throughput;
-    out.push(`\n**Throughput** (autocannon, ${t.connections} connections, ${t.rounds} alternating rounds of ${t.durationSec} s after a ${t.warmupSec} s warm-up; budget ratio >= ${t.budgetRatio})\n`);
+  if (r.startup) {
+    const st = r.startup;
+    out.push(`\n**Startup** (\`wrangler check startup\`, ${st.runs} runs: the CPU profile of the startup phase, run locally; median)\n`);
     out.push(
       md(
-        ["endpoint", "ours req/s", "ours p50 / p99 ms", "bare req/s", "bare p50 / p99 ms", "ratio ours/bare", "workerd CPU ms/req ours / bare", "non-2xx / errors"],
-        t.cases.map((c: Any) => [
-          c.name,
-          c.ours.reqPerSec,
-          `${c.ours.p50} / ${c.ours.p99}`,
-          c.bare.reqPerSec,
-          `${c.bare.p50} / ${c.bare.p99}`,
-          c.ratio >= t.budgetRatio ? `${c.ratio}` : `**${c.ratio}**`,
-          `${c.ours.cpuMsPerRequest ?? "n/a"} / ${c.bare.cpuMsPerRequest ?? "n/a"}`,
-          `${c.ours.non2xx + c.bare.non2xx} / ${c.ours.errors + c.bare.errors}`,
-        ]),
+        ["profile span ms", "sampled busy ms", "spans of the runs", "budget", "within budget"],
+        [[st.spanMs, st.busyMs, st.spans.join(", "), `<= ${st.budgetMs} ms`, st.spanMs <= st.budgetMs ? "yes" : "**no**"]],
+      ),
+    );
+    out.push(`\nMost self time (median run): ${st.topFunctions.map((f: Any) => `${f.name} ${f.selfMs} ms`).join(", ")}\n`);
+  }
+  if (r.throughput) {
+    const t = r.throughput;
+    out.push(
+      `\n**Throughput** (autocannon, ${t.connections} connections per Worker, all Workers loaded at once in each of ${t.rounds} rounds of ${t.durationSec} s after a ${t.warmupSec} s warm-up; ratio = the baseline's workerd CPU per request over ours, median of the rounds (range); budget ratio >= ${t.budgetRatio} against the bare worker)\n`,
+    );
+    const ratio = (c: Any, n: string) => {
+      const v = c.ratios[n];
+      const [lo, hi] = c.ratioRanges[n];
+      return `${v >= t.budgetRatio ? v : `**${v}**`} (${lo}–${hi})`;
+    };
+    out.push(
+      md(
+        ["endpoint", "ours req/s", "ours p50 / p99 ms", "workerd CPU ms/req: ours / bare / +limiter / +limiter+key", "ratio vs bare", "vs bare + limiter", "vs bare + limiter + key row", "non-2xx / errors"],
+        t.cases.map((c: Any) => {
+          const x = c.results;
+          const all = Object.values(x) as Any[];
+          return [
+            c.name,
+            x.ours.reqPerSec,
+            `${x.ours.p50} / ${x.ours.p99}`,
+            `${x.ours.cpuMsPerRequest} / ${x.bare.cpuMsPerRequest} / ${x.bareLimiter.cpuMsPerRequest} / ${x.bareLimiterKey.cpuMsPerRequest}`,
+            ratio(c, "bare"),
+            ratio(c, "bareLimiter"),
+            ratio(c, "bareLimiterKey"),
+            `${all.reduce((a, y) => a + y.non2xx, 0)} / ${all.reduce((a, y) => a + y.errors, 0)}`,
+          ];
+        }),
       ),
     );
   }

@@ -12,22 +12,29 @@ const run = promisify(execFile);
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const BENCH_ENV = { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1" };
 
-export function mainToml() {
-  const text = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+export function mainToml(file = join(ROOT, "wrangler.toml")) {
+  const text = readFileSync(file, "utf8");
   const get = (k: string) => new RegExp(`^${k}\\s*=\\s*(.+)$`, "m").exec(text)?.[1]?.trim() ?? "";
-  return { compatibilityDate: JSON.parse(get("compatibility_date")) as string, compatibilityFlags: get("compatibility_flags"), databaseId: JSON.parse(get("database_id")) as string };
+  return {
+    compatibilityDate: JSON.parse(get("compatibility_date")) as string,
+    compatibilityFlags: get("compatibility_flags"),
+    databaseId: JSON.parse(get("database_id")) as string,
+    keepNames: get("keep_names") || "true",
+  };
 }
 
 // Our Worker's config for the bench: the same bindings as wrangler.toml, but loopback egress allowed
 // (the warehouses are local servers) and rate limits raised so the load test measures the Worker,
 // not the limiter (the limiter binding is still called on every request).
-export function writeOursConfig(dir: string, bundle: string) {
-  const m = mainToml();
+// toml: the wrangler.toml whose settings it copies (another checkout's, for bench/ab.ts).
+export function writeOursConfig(dir: string, bundle: string, toml = join(ROOT, "wrangler.toml")) {
+  const m = mainToml(toml);
   mkdirSync(dir, { recursive: true });
-  const toml = `name = "connections-api-bench"
+  const text = `name = "connections-api-bench"
 main = ${JSON.stringify(bundle)}
 compatibility_date = ${JSON.stringify(m.compatibilityDate)}
 compatibility_flags = ${m.compatibilityFlags}
+keep_names = ${m.keepNames}
 
 [[d1_databases]]
 binding = "DB"
@@ -49,12 +56,31 @@ simple = { limit = 100000000, period = 60 }
 ALLOW_PRIVATE_NETWORK = "true"
 JWT_WORKSPACE_CLAIM = "workspace_id"
 `;
-  writeFileSync(join(dir, "wrangler.toml"), toml);
+  writeFileSync(join(dir, "wrangler.toml"), text);
   writeFileSync(join(dir, ".dev.vars"), `ENCRYPTION_KEYS=bench:${randomBytes(32).toString("base64url")}\n`, { mode: 0o600 });
   return join(dir, "wrangler.toml");
 }
 
 export const BARE_CONFIG = join(ROOT, "bench/bare-worker/wrangler.toml");
+
+// A variant of the bare worker that also makes the platform calls one of our behaviours needs (see
+// bench/bare-worker/index.ts): the same bindings as ours, with the same raised limit.
+export function writeBareConfig(dir: string, opts: { limit: boolean; keyCheck: boolean }) {
+  mkdirSync(dir, { recursive: true });
+  const base = readFileSync(BARE_CONFIG, "utf8")
+    .replace(/^main = .*$/m, `main = ${JSON.stringify(join(ROOT, "bench/bare-worker/index.ts"))}`)
+    .replace(/^migrations_dir = .*$/m, `migrations_dir = ${JSON.stringify(join(ROOT, "migrations"))}`)
+    .replace(/^LIMIT = .*$/m, `LIMIT = "${opts.limit}"`)
+    .replace(/^KEY_CHECK = .*$/m, `KEY_CHECK = "${opts.keyCheck}"`);
+  const limiter = `
+[[ratelimits]]
+name = "RL"
+namespace_id = "1001"
+simple = { limit = 100000000, period = 60 }
+`;
+  writeFileSync(join(dir, "wrangler.toml"), base + limiter);
+  return join(dir, "wrangler.toml");
+}
 
 export function checkSameCompatibility() {
   const bare = readFileSync(BARE_CONFIG, "utf8");
