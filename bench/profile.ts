@@ -3,9 +3,12 @@
 // authenticated GET /api/connections/{id} and GET /api/connections?type=postgres, stops it, and maps
 // each sample's position through the bundle's source map to its source file and function, so self
 // time can be read per part (zod validation, Hono routing, drizzle's D1 result mapping, hashing,
-// our middleware). `npx tsx bench/profile.ts [--requests=2000] [--out=.tmp/profile.json]`.
+// our middleware). The bare worker with the rate limiter and the key row (bench/throughput.ts) is
+// profiled the same way, so the sampled busy time per request (samples that are not "(idle)") of our
+// isolate can be set beside that of the floor: the D1 and limiter simulators run in other isolates
+// and are not in either. `npx tsx bench/profile.ts [--requests=2000] [--out=.tmp/profile.json]`.
 import { TraceMap, originalPositionFor } from "@jridgewell/trace-mapping";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,7 +16,8 @@ import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { onCleanup, runMain } from "./lib/procs";
 import { writeSeed } from "./lib/seed";
-import { ROOT, devWorker, d1Exec, freePort, migrate, writeOursConfig } from "./lib/workers";
+import { parseApiKey } from "../src/lib/api-keys";
+import { ROOT, devWorker, d1Exec, freePort, migrate, writeBareConfig, writeOursConfig, type DevWorker } from "./lib/workers";
 
 const { values } = parseArgs({ options: { requests: { type: "string" }, out: { type: "string" }, top: { type: "string" } } });
 const REQUESTS = Number(values.requests ?? 2000);
@@ -61,8 +65,7 @@ function partOf(source: string | null): string {
 
 // Source maps of the scripts the profile names (wrangler dev writes its bundle with one beside it).
 const maps = new Map<string, TraceMap | null>();
-let devMap: TraceMap | null = null;
-function mapFor(url: string): TraceMap | null {
+function mapFor(url: string, devMap: TraceMap | null): TraceMap | null {
   if (url === "index.js" || url.endsWith("/index.js")) return devMap;
   if (!maps.has(url)) {
     let m: TraceMap | null = null;
@@ -77,21 +80,25 @@ function mapFor(url: string): TraceMap | null {
   return maps.get(url)!;
 }
 
-// wrangler dev keeps its bundle and source map under <config dir>/.wrangler/tmp/dev-*/ while it runs.
+// wrangler dev keeps its bundle and source map under <config dir>/.wrangler/tmp/dev-*/ while it runs;
+// the newest is this run's (older runs may have left theirs).
 function findDevMap(dir: string): TraceMap | null {
   const tmp = join(dir, ".wrangler/tmp");
+  let newest: { file: string; mtime: number } | null = null;
   try {
     for (const d of readdirSync(tmp)) {
-      const f = join(tmp, d, "index.js.map");
+      const file = join(tmp, d, "index.js.map");
       try {
-        return new TraceMap(readFileSync(f, "utf8"));
+        const mtime = statSync(file).mtimeMs;
+        if (!newest || mtime > newest.mtime) newest = { file, mtime };
       } catch {}
     }
   } catch {}
-  return null;
+  return newest ? new TraceMap(readFileSync(newest.file, "utf8")) : null;
 }
 
-export function summarize(profile: Profile) {
+// devMap: the source map of the profiled Worker's dev bundle (its script is "index.js").
+export function summarize(profile: Profile, devMap: TraceMap | null) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
   profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
@@ -102,7 +109,7 @@ export function summarize(profile: Profile) {
     const f = byId.get(id)!.callFrame;
     let label = f.functionName || "(anonymous)";
     let part = f.url ? f.url : label.startsWith("(") ? label : "(native)";
-    const map = f.url ? mapFor(f.url) : null;
+    const map = f.url ? mapFor(f.url, devMap) : null;
     if (map && f.lineNumber >= 0) {
       const o = originalPositionFor(map, { line: f.lineNumber + 1, column: f.columnNumber });
       part = partOf(o.source);
@@ -115,7 +122,39 @@ export function summarize(profile: Profile) {
   const pct = (us: number) => Math.round((us / total) * 1000) / 10;
   const top = (m: Map<string, number>) =>
     [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, TOP).map(([name, us]) => ({ name, selfMs: Math.round(us / 100) / 10, percent: pct(us) }));
-  return { totalMs: Math.round(total / 1000), functions: top(fns), parts: top(parts) };
+  const idle = [...self.entries()].filter(([id]) => byId.get(id)!.callFrame.functionName === "(idle)").reduce((a, [, us]) => a + us, 0);
+  return { totalMs: Math.round(total / 1000), busyMs: Math.round((total - idle) / 1000), functions: top(fns), parts: top(parts) };
+}
+
+async function inspector(w: DevWorker) {
+  const targets = (await (await fetch(`http://127.0.0.1:${w.inspectorPort}/json`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
+  const target = targets.find((t) => t.webSocketDebuggerUrl) ?? null;
+  if (!target) throw new Error("no inspector target");
+  const client = cdp(target.webSocketDebuggerUrl);
+  await client.ready;
+  return client;
+}
+
+async function profileRequests(client: ReturnType<typeof cdp>, name: string, url: string, headers: Record<string, string>) {
+  for (let i = 0; i < 200; i++) await (await fetch(url, { headers })).arrayBuffer(); // warm-up
+  await client.send("Profiler.enable");
+  await client.send("Profiler.setSamplingInterval", { interval: 50 });
+  await client.send("Profiler.start");
+  const t0 = performance.now();
+  const CONC = 4;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONC }, async () => {
+      while (next++ < REQUESTS) {
+        const res = await fetch(url, { headers });
+        if (res.status !== 200) throw new Error(`${name}: ${res.status}`);
+        await res.arrayBuffer();
+      }
+    }),
+  );
+  const wall = performance.now() - t0;
+  const { profile } = (await client.send("Profiler.stop")) as { profile: Profile };
+  return { wall, profile };
 }
 
 async function main() {
@@ -124,54 +163,48 @@ async function main() {
   // The Worker from its sources (not the minified bundle), so that functions keep their names and
   // wrangler's bundle carries a source map back to src/ and each package.
   const config = writeOursConfig(join(work, "ours"), join(ROOT, "src/index.ts"));
-  const state = join(work, `state-${Date.now()}`);
+  const floorConfig = writeBareConfig(join(work, "floor"), { limit: true, keyCheck: true });
+  const stamp = Date.now();
+  const state = join(work, `state-${stamp}`);
+  const floorState = join(work, `floor-state-${stamp}`);
   const seed = await writeSeed(join(work, "seed.sql"));
-  await migrate(config, state);
-  await d1Exec(config, state, seed.sqlFile);
+  for (const [c, s] of [[config, state], [floorConfig, floorState]]) {
+    await migrate(c!, s!);
+    await d1Exec(c!, s!, seed.sqlFile);
+  }
   const ours = await devWorker("ours", config, state, await freePort());
   onCleanup(() => ours.stop());
-  devMap = findDevMap(join(work, "ours"));
-  console.log(`[profile] source map of wrangler's dev bundle: ${devMap ? "found" : "not found (names only)"}`);
-  const targets = (await (await fetch(`http://127.0.0.1:${ours.inspectorPort}/json`)).json()) as Array<{ webSocketDebuggerUrl: string; title?: string }>;
-  const target = targets.find((t) => t.webSocketDebuggerUrl) ?? null;
-  if (!target) throw new Error("no inspector target");
-  const client = cdp(target.webSocketDebuggerUrl);
-  await client.ready;
+  const floor = await devWorker("floor", floorConfig, floorState, await freePort());
+  onCleanup(() => floor.stop());
+  const devMap = findDevMap(join(work, "ours"));
+  const floorMap = findDevMap(join(work, "floor"));
+  console.log(`[profile] source maps of wrangler's dev bundles: ours ${devMap ? "found" : "not found (names only)"}, floor ${floorMap ? "found" : "not found"}`);
+  const client = await inspector(ours);
+  const floorClient = await inspector(floor);
   const headers = { authorization: `Bearer ${seed.token}` };
+  const floorHeaders = { "x-workspace": seed.workspaceId, "x-key": parseApiKey(seed.token)!.keyId };
   const cases = [
-    ["GET /api/connections/{id}", `${ours.url}/api/connections/${seed.connectionId}`],
-    ["GET /api/connections?type=postgres", `${ours.url}/api/connections?type=postgres`],
+    ["GET /api/connections/{id}", `/api/connections/${seed.connectionId}`, `/connections/${seed.connectionId}`],
+    ["GET /api/connections?type=postgres", "/api/connections?type=postgres", "/connections?type=postgres"],
   ] as const;
   const results: Record<string, unknown> = { date: new Date().toISOString(), loadAverage: os.loadavg().map((n) => Math.round(n * 10) / 10), requests: REQUESTS };
-  for (const [name, url] of cases) {
-    for (let i = 0; i < 200; i++) await (await fetch(url, { headers })).arrayBuffer(); // warm-up
-    await client.send("Profiler.enable");
-    await client.send("Profiler.setSamplingInterval", { interval: 50 });
-    await client.send("Profiler.start");
-    const t0 = performance.now();
-    const CONC = 4;
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: CONC }, async () => {
-        while (next++ < REQUESTS) {
-          const res = await fetch(url, { headers });
-          if (res.status !== 200) throw new Error(`${name}: ${res.status}`);
-          await res.arrayBuffer();
-        }
-      }),
-    );
-    const wall = performance.now() - t0;
-    const { profile } = (await client.send("Profiler.stop")) as { profile: Profile };
-    const s = summarize(profile);
-    console.log(`[profile] scripts: ${[...new Set(profile.nodes.map((n) => n.callFrame.url).filter(Boolean))].slice(0, 8).join(", ")}`);
-    results[name] = { wallMs: Math.round(wall), ...s, cpuMsPerRequestSampled: Math.round((s.totalMs / REQUESTS) * 100) / 100 };
+  const perRequest = (ms: number) => Math.round((ms / REQUESTS) * 1000) / 1000;
+  for (const [name, path, floorPath] of cases) {
+    const { wall, profile } = await profileRequests(client, name, ours.url + path, headers);
+    const s = summarize(profile, devMap);
+    const f = summarize((await profileRequests(floorClient, name, floor.url + floorPath, floorHeaders)).profile, floorMap);
+    results[name] = { wallMs: Math.round(wall), ...s, busyMsPerRequest: perRequest(s.busyMs), floorBusyMsPerRequest: perRequest(f.busyMs), floorParts: f.parts };
     console.log(`\n[profile] ${name}: ${REQUESTS} requests, ${s.totalMs} ms sampled`);
+    console.log(`  busy (not idle) per request: ours ${perRequest(s.busyMs)} ms, floor (bare + limiter + key row) ${perRequest(f.busyMs)} ms`);
     console.log("  by part:");
     for (const p of s.parts) console.log(`    ${String(p.percent).padStart(5)}%  ${p.selfMs} ms  ${p.name}`);
     console.log("  by function:");
-    for (const f of s.functions) console.log(`    ${String(f.percent).padStart(5)}%  ${f.selfMs} ms  ${f.name}`);
+    for (const fn of s.functions) console.log(`    ${String(fn.percent).padStart(5)}%  ${fn.selfMs} ms  ${fn.name}`);
+    console.log("  floor by part:");
+    for (const p of f.parts.slice(0, 12)) console.log(`    ${String(p.percent).padStart(5)}%  ${p.selfMs} ms  ${p.name}`);
   }
   client.close();
+  floorClient.close();
   const out = values.out ?? join(ROOT, ".tmp/profile.json");
   writeFileSync(out, JSON.stringify(results, null, 2));
   console.log(`\n[profile] written to ${out}`);
