@@ -3,7 +3,7 @@
 // authenticated GET /api/connections/{id} and GET /api/connections?type=postgres, stops it, and maps
 // each sample's position through the bundle's source map to its source file and function, so self
 // time can be read per part (zod validation, Hono routing, drizzle's D1 result mapping, hashing,
-// our middleware). The bare worker with the rate limiter and the key row (bench/throughput.ts) is
+// our middleware). The floor worker (bare + rate limiter + key row + D1 session, bench/throughput.ts) is
 // profiled the same way, so the sampled busy time per request (samples that are not "(idle)") of our
 // isolate can be set beside that of the floor: the D1 and limiter simulators run in other isolates
 // and are not in either. `npx tsx bench/profile.ts [--requests=2000] [--out=.tmp/profile.json]`.
@@ -163,7 +163,7 @@ async function main() {
   // The Worker from its sources (not the minified bundle), so that functions keep their names and
   // wrangler's bundle carries a source map back to src/ and each package.
   const config = writeOursConfig(join(work, "ours"), join(ROOT, "src/index.ts"));
-  const floorConfig = writeBareConfig(join(work, "floor"), { limit: true, keyCheck: true });
+  const floorConfig = writeBareConfig(join(work, "floor"), { limit: true, keyCheck: true, session: true });
   const stamp = Date.now();
   const state = join(work, `state-${stamp}`);
   const floorState = join(work, `floor-state-${stamp}`);
@@ -195,7 +195,7 @@ async function main() {
     const f = summarize((await profileRequests(floorClient, name, floor.url + floorPath, floorHeaders)).profile, floorMap);
     results[name] = { wallMs: Math.round(wall), ...s, busyMsPerRequest: perRequest(s.busyMs), floorBusyMsPerRequest: perRequest(f.busyMs), floorParts: f.parts };
     console.log(`\n[profile] ${name}: ${REQUESTS} requests, ${s.totalMs} ms sampled`);
-    console.log(`  busy (not idle) per request: ours ${perRequest(s.busyMs)} ms, floor (bare + limiter + key row) ${perRequest(f.busyMs)} ms`);
+    console.log(`  busy (not idle) per request: ours ${perRequest(s.busyMs)} ms, floor (bare + limiter + key row + session) ${perRequest(f.busyMs)} ms`);
     console.log("  by part:");
     for (const p of s.parts) console.log(`    ${String(p.percent).padStart(5)}%  ${p.selfMs} ms  ${p.name}`);
     console.log("  by function:");

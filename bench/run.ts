@@ -62,11 +62,12 @@ async function main() {
     const oursConfig = writeOursConfig(join(work, "ours"), b.worker);
     const oursState = join(work, "ours-state");
     const seed = await writeSeed(join(work, "seed.sql"));
-    // The bare worker and its two variants (bench/throughput.ts), each on its own seeded D1.
+    // The bare worker and its variants (bench/throughput.ts), each on its own seeded D1.
     const bareConfigs: Record<Baseline, string> = {
       bare: BARE_CONFIG,
-      bareLimiter: writeBareConfig(join(work, "bare-limiter"), { limit: true, keyCheck: false }),
-      bareLimiterKey: writeBareConfig(join(work, "bare-limiter-key"), { limit: true, keyCheck: true }),
+      bareLimiter: writeBareConfig(join(work, "bare-limiter"), { limit: true, keyCheck: false, session: false }),
+      bareLimiterKey: writeBareConfig(join(work, "bare-limiter-key"), { limit: true, keyCheck: true, session: false }),
+      floor: writeBareConfig(join(work, "floor"), { limit: true, keyCheck: true, session: true }),
     };
     const configs = [["ours", oursConfig], ...(only.has("throughput") ? Object.entries(bareConfigs) : [])] as Array<[string, string]>;
     console.log("[setup] migrating and seeding the local D1 databases");

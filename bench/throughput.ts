@@ -5,22 +5,25 @@
 // All Workers are loaded at the same time in each round (bench/lib/paired-load.ts), so a change in
 // the machine's speed hits them alike; the ratio is the bare worker's workerd CPU per request over
 // ours, per round, and its median is reported (at saturation, the throughput ratio). Besides the bare
-// worker, two variants of it make the platform calls our behaviours need, one more each: the rate
-// limiter (one call of the binding per request) and the API key's row read in the same D1 batch.
-// Locally both are simulated inside the same workerd process (the limiter as a SQLite-backed Durable
+// worker, three variants of it make the platform calls our behaviours need, one more each: the rate
+// limiter (one call of the binding per request), the API key's row read in the same D1 batch, and the
+// read through a D1 session with its bookmark answered (replica reads, read-your-writes). Locally the
+// limiter and D1 are simulated inside the same workerd process (the limiter as a SQLite-backed Durable
 // Object, D1 as another), so their CPU counts here; the last variant is the floor for a Worker that
-// rate-limits and checks keys stored in D1, and ours over it is the cost of our own code.
+// rate-limits, checks keys stored in D1 and reads through sessions, and ours over it is the cost of
+// our own code.
 import { parseApiKey } from "../src/lib/api-keys";
 import { pairedLoad, type LoadResult } from "./lib/paired-load";
 import type { DevWorker } from "./lib/workers";
 import type { Seed } from "./lib/seed";
 
 export type { LoadResult };
-export type Baseline = "bare" | "bareLimiter" | "bareLimiterKey";
+export type Baseline = "bare" | "bareLimiter" | "bareLimiterKey" | "floor";
 export const BASELINES: Record<Baseline, string> = {
   bare: "bare Hono + D1",
   bareLimiter: "bare + rate limiter",
   bareLimiterKey: "bare + rate limiter + key row in the batch",
+  floor: "the same through a D1 session, bookmark answered (the floor)",
 };
 export type ThroughputCase = {
   name: string;

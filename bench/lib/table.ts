@@ -46,7 +46,7 @@ export function renderTables(machine: Any, r: Record<string, Any>): string {
     };
     out.push(
       md(
-        ["endpoint", "ours req/s", "ours p50 / p99 ms", "workerd CPU ms/req: ours / bare / +limiter / +limiter+key", "ratio vs bare", "vs bare + limiter", "vs bare + limiter + key row", "non-2xx / errors"],
+        ["endpoint", "ours req/s", "ours p50 / p99 ms", "workerd CPU ms/req: ours / bare / +limiter / +key row / +session (floor)", "ratio vs bare", "vs bare + limiter", "vs + key row", "vs the floor (+ session)", "non-2xx / errors"],
         t.cases.map((c: Any) => {
           const x = c.results;
           const all = Object.values(x) as Any[];
@@ -54,10 +54,11 @@ export function renderTables(machine: Any, r: Record<string, Any>): string {
             c.name,
             x.ours.reqPerSec,
             `${x.ours.p50} / ${x.ours.p99}`,
-            `${x.ours.cpuMsPerRequest} / ${x.bare.cpuMsPerRequest} / ${x.bareLimiter.cpuMsPerRequest} / ${x.bareLimiterKey.cpuMsPerRequest}`,
+            `${x.ours.cpuMsPerRequest} / ${x.bare.cpuMsPerRequest} / ${x.bareLimiter.cpuMsPerRequest} / ${x.bareLimiterKey.cpuMsPerRequest} / ${x.floor.cpuMsPerRequest}`,
             ratio(c, "bare"),
             ratio(c, "bareLimiter"),
             ratio(c, "bareLimiterKey"),
+            ratio(c, "floor"),
             `${all.reduce((a, y) => a + y.non2xx, 0)} / ${all.reduce((a, y) => a + y.errors, 0)}`,
           ];
         }),

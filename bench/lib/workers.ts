@@ -65,13 +65,14 @@ export const BARE_CONFIG = join(ROOT, "bench/bare-worker/wrangler.toml");
 
 // A variant of the bare worker that also makes the platform calls one of our behaviours needs (see
 // bench/bare-worker/index.ts): the same bindings as ours, with the same raised limit.
-export function writeBareConfig(dir: string, opts: { limit: boolean; keyCheck: boolean }) {
+export function writeBareConfig(dir: string, opts: { limit: boolean; keyCheck: boolean; session: boolean }) {
   mkdirSync(dir, { recursive: true });
   const base = readFileSync(BARE_CONFIG, "utf8")
     .replace(/^main = .*$/m, `main = ${JSON.stringify(join(ROOT, "bench/bare-worker/index.ts"))}`)
     .replace(/^migrations_dir = .*$/m, `migrations_dir = ${JSON.stringify(join(ROOT, "migrations"))}`)
     .replace(/^LIMIT = .*$/m, `LIMIT = "${opts.limit}"`)
-    .replace(/^KEY_CHECK = .*$/m, `KEY_CHECK = "${opts.keyCheck}"`);
+    .replace(/^KEY_CHECK = .*$/m, `KEY_CHECK = "${opts.keyCheck}"`)
+    .replace(/^SESSION = .*$/m, `SESSION = "${opts.session}"`);
   const limiter = `
 [[ratelimits]]
 name = "RL"
