@@ -6,7 +6,7 @@
 // from the delay proxy ("turns": the client spoke after the server answered).
 import { writeFileSync } from "node:fs";
 import { startDelayProxy, type DelayProxy } from "./lib/delay-proxy";
-import { memoryOf } from "./lib/procs";
+import { cpuMsOf, memoryOf } from "./lib/procs";
 import type { Seed } from "./lib/seed";
 import type { DevWorker } from "./lib/workers";
 import { onCleanup } from "./lib/procs";
@@ -14,6 +14,7 @@ import { onCleanup } from "./lib/procs";
 export const DELAY_MS = 50;
 const RTT = 2 * DELAY_MS;
 const SAMPLES = 3;
+const CPU_SAMPLES = 20;
 
 type Started = { addresses: Record<string, string>; stop: () => Promise<void> };
 type Call = { method: "GET" | "POST"; path: string; body?: unknown };
@@ -430,6 +431,14 @@ export async function warehouseAndFiles(ours: DevWorker, seed: Seed, want: { war
           if (row.serverLog?.length) console.log(`[warehouse] ${e.engine} ${endpoint} requests: ${row.serverLog.join("; ")}`);
           const plain: number[] = [];
           for (let i = 0; i < SAMPLES; i++) plain.push((await api(call)).ms);
+          // The Worker's workerd process CPU per undelayed call (local D1 included), over enough calls
+          // that the 10 ms clock ticks of /proc do not dominate: a cached answer against a live one.
+          const pid = ours.workerdPid();
+          if (pid) {
+            const cpu0 = cpuMsOf(pid);
+            for (let i = 0; i < CPU_SAMPLES; i++) await api(call);
+            row.workerCpuMs = Math.round(((cpuMsOf(pid) - cpu0) / CPU_SAMPLES) * 10) / 10;
+          }
           e.proxy.setDelay(DELAY_MS);
           const delayed: number[] = [];
           const statuses = new Set<number>();
@@ -454,7 +463,7 @@ export async function warehouseAndFiles(ours: DevWorker, seed: Seed, want: { war
         }
       }
     }
-    out.warehouse = { delayMs: DELAY_MS, rttMs: RTT, samples: SAMPLES, rows };
+    out.warehouse = { delayMs: DELAY_MS, rttMs: RTT, samples: SAMPLES, cpuSamples: CPU_SAMPLES, rows };
   }
 
   return out;

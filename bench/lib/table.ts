@@ -72,7 +72,7 @@ export function renderTables(machine: Any, r: Record<string, Any>): string {
     );
     out.push(
       md(
-        ["engine", "endpoint", "round trips (server)", "turns (proxy)", "floor", "warehouse statements", "new TCP conns", "bytes up / down", "ms, no delay", "ms, with delay", "x RTT", "added RTTs", "status"],
+        ["engine", "endpoint", "round trips (server)", "turns (proxy)", "floor", "warehouse statements", "new TCP conns", "bytes up / down", "ms, no delay", "Worker CPU ms", "ms, with delay", "x RTT", "added RTTs", "status"],
         w.rows.map((x: Any) => [
           x.engine,
           x.endpoint,
@@ -83,6 +83,7 @@ export function renderTables(machine: Any, r: Record<string, Any>): string {
           x.proxyConnections,
           `${x.bytesUp} / ${x.bytesDown}`,
           x.msNoDelay,
+          x.workerCpuMs ?? "-",
           x.msDelayed,
           x.rttMultiple,
           x.addedRtts ?? "-",
