@@ -188,4 +188,9 @@ export function describeParquet(metadata: FileMetaData, footerBytes: number): Pa
   };
 }
 
+// The file's top-level columns, with the field id a writer stored for each (Iceberg writers do).
+export function topLevelColumns(metadata: FileMetaData): Array<{ name: string; fieldId?: number }> {
+  return parquetSchema(metadata).children.map((c) => (c.element.field_id === undefined ? { name: c.element.name } : { name: c.element.name, fieldId: c.element.field_id }));
+}
+
 export { previewParquet, type FetchRange, type ParquetPreview } from "./parquet-rows";

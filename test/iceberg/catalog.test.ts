@@ -106,6 +106,7 @@ describe("iceberg: tables and views", () => {
       ["customers", "table"],
       ["payments", "table"],
       ["refunds", "table"],
+      ["renamed", "table"],
       ["order_summary", "view"],
     ]);
     expect(await s.listTables!({ schema: "no_such" }, { limit: 10 })).toEqual({ data: [], nextCursor: null });
@@ -181,7 +182,7 @@ describe("iceberg: auth", () => {
     await c.expireTokens();
     const after = await c.measure("tables (polaris, expired token)", async () => (await c.open()).listTables!({ schema: "sales" }, { limit: 100 }));
     expect(after.trips.token).toBe(1);
-    expect(after.result.data).toHaveLength(5);
+    expect(after.result.data).toHaveLength(6);
   });
 
   it("wrong bearer, wrong client secret, wrong scope and a wrong SigV4 key fail the right step, without secrets", async () => {

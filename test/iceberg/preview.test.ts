@@ -53,6 +53,26 @@ describe("iceberg: preview", () => {
     expect(r.warnings).toEqual(["1 delete file(s) in the current snapshot were not applied: rows deleted by them may appear"]);
   });
 
+  it("matches each data file's columns to the current schema by field id (rename, drop, add; files written by DuckDB)", async () => {
+    const s = await catalog("r2").open();
+    const r = await s.preview!({ schema: "sales", table: "renamed", limit: 10 });
+    // The current schema's columns, in its order: "method" was renamed, "cents" dropped, "note" added.
+    expect(r.columns.map((x) => [x.name, x.type, x.nativeType])).toEqual([
+      ["payment_id", "integer", "long"],
+      ["note", "string", "string"],
+      ["payment_method", "string", "string"],
+    ]);
+    // The old file's "method" (field 2) is payment_method; it has no note (field 4): null. The new
+    // file holds its columns in another order than the schema.
+    expect(r.rows).toEqual([
+      ["1", null, "card"],
+      ["2", null, "cash"],
+      ["3", "late fee", "transfer"],
+    ]);
+    expect(r).toMatchObject({ rowCount: 3, truncated: false });
+    expect(r.warnings).toBeUndefined();
+  });
+
   it("an empty table has columns and no rows; an unknown table is 404", async () => {
     const s = await catalog("r2").open();
     const r = await s.preview!({ schema: "sales", table: "customers", limit: 10 });

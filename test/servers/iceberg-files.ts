@@ -1,5 +1,9 @@
+import { DuckDBInstance } from "@duckdb/node-api";
 import { AwsClient } from "aws4fetch";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
 import type * as avroModule from "avsc";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { tableMetadata, type SchemaDoc } from "./iceberg-seed";
@@ -10,6 +14,8 @@ import { tableMetadata, type SchemaDoc } from "./iceberg-seed";
 // (manifest_file and manifest_entry with their field ids). Tables:
 //   sales.payments  two data files (3 + 2 rows)
 //   sales.refunds   one data file and a position-delete file (deletes are not applied: said so)
+//   sales.renamed   schema evolution, data files written by DuckDB with Iceberg field ids: "method"
+//                   renamed to "payment_method", "cents" dropped, "note" added after the first file
 
 // avsc is CommonJS; loaded with require so that Vite and Node's ESM loader see the same exports.
 const avro = createRequire(import.meta.url)("avsc") as typeof avroModule;
@@ -22,6 +28,19 @@ const PAYMENTS: SchemaDoc = {
     { id: 1, name: "payment_id", required: true, type: "long" },
     { id: 2, name: "method", required: false, type: "string" },
     { id: 3, name: "cents", required: false, type: "int" },
+  ],
+};
+
+// sales.renamed: schema 0 as the first file was written, schema 1 (current) after the changes.
+const RENAMED_V0: SchemaDoc = { ...PAYMENTS, "schema-id": 0 };
+const RENAMED_V1: SchemaDoc = {
+  type: "struct",
+  "schema-id": 1,
+  "identifier-field-ids": [1],
+  fields: [
+    { id: 1, name: "payment_id", required: true, type: "long" },
+    { id: 4, name: "note", required: false, type: "string" },
+    { id: 2, name: "payment_method", required: false, type: "string" },
   ],
 };
 
@@ -110,22 +129,28 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
       }),
     );
 
-  async function table(name: string, files: Array<Array<[bigint, string | null, number]>>, withDeletes: boolean): Promise<WrittenTable> {
+  async function table(
+    name: string,
+    files: Array<{ bytes: Uint8Array; rows: number }>,
+    withDeletes: boolean,
+    schemas: SchemaDoc[] = [PAYMENTS],
+  ): Promise<WrittenTable> {
     const location = `${root}/sales/${name}`;
     const snapshotId = 8744736658442914487n;
     const dataFiles = [];
-    for (const [i, rows] of files.entries()) {
+    for (const [i, file] of files.entries()) {
       const path = `${location}/data/0000${i}-data.parquet`;
-      const size = await put(path, parquet(rows));
-      dataFiles.push({ content: 0, file_path: path, file_format: "PARQUET", partition: {}, record_count: rows.length, file_size_in_bytes: size, split_offsets: null });
+      const size = await put(path, file.bytes);
+      dataFiles.push({ content: 0, file_path: path, file_format: "PARQUET", partition: {}, record_count: file.rows, file_size_in_bytes: size, split_offsets: null });
     }
     const entry = (df: object) => ({ status: 1, snapshot_id: 1, sequence_number: 1, file_sequence_number: 1, data_file: df });
-    const meta = { schema: JSON.stringify(PAYMENTS), "partition-spec": "[]", "partition-spec-id": "0", "format-version": "2" };
+    const current = schemas[schemas.length - 1]!;
+    const meta = { schema: JSON.stringify(current), "partition-spec": "[]", "partition-spec-id": "0", "format-version": "2" };
     const manifests = [];
     const dataManifest = `${location}/metadata/m0-data.avro`;
     const dataBytes = await avroFile(MANIFEST_ENTRY, dataFiles.map(entry), { ...meta, content: "data" });
     await put(dataManifest, dataBytes);
-    const totalRows = files.reduce((n, f) => n + f.length, 0);
+    const totalRows = files.reduce((n, f) => n + f.rows, 0);
     const ml = (path: string, length: number, content: number, files: number, rows: number) => ({
       manifest_path: path,
       manifest_length: length,
@@ -155,7 +180,7 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
     }
     const manifestList = `${location}/metadata/snap-${snapshotId}.avro`;
     await put(manifestList, await avroFile(MANIFEST_FILE, manifests, { "snapshot-id": String(snapshotId), "format-version": "2" }));
-    const metadata = tableMetadata(location, [PAYMENTS], 0, {
+    const metadata = tableMetadata(location, schemas, current["schema-id"] as number, {
       snapshot: { id: snapshotId, manifestList, summary: { "total-records": String(totalRows), "total-data-files": String(dataFiles.length), "total-delete-files": String(deleteFiles), "total-files-size": String(dataFiles.reduce((n, f) => n + f.file_size_in_bytes, 0)) } },
     });
     const metadataLocation = `${location}/metadata/00001.metadata.json`;
@@ -163,18 +188,57 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
     return { namespace: ["sales"], name, metadata, metadataLocation };
   }
 
+  const written = (rows: Array<[bigint, string | null, number]>) => ({ bytes: parquet(rows), rows: rows.length });
   return [
-    await table("payments", [
+    await table(
+      "payments",
       [
-        [1n, "card", 1250],
-        [2n, "cash", 399],
-        [3n, null, 0],
+        written([
+          [1n, "card", 1250],
+          [2n, "cash", 399],
+          [3n, null, 0],
+        ]),
+        written([
+          [4n, "card", 10001],
+          [5n, "transfer", 2147483647],
+        ]),
       ],
-      [
-        [4n, "card", 10001],
-        [5n, "transfer", 2147483647],
-      ],
-    ], false),
-    await table("refunds", [[[10n, "card", -500], [11n, "card", -20]]], true),
+      false,
+    ),
+    await table("refunds", [written([[10n, "card", -500], [11n, "card", -20]])], true),
+    await table("renamed", await renamedFiles(), false, [RENAMED_V0, RENAMED_V1]),
   ];
+}
+
+// The data files of sales.renamed, written by DuckDB with the Iceberg field ids in their Parquet
+// schema: the first under schema 0 (payment_id 1, method 2, cents 3), the second under schema 1
+// (payment_id 1, payment_method 2, note 4), with the columns in another order than the schema's.
+async function renamedFiles(): Promise<Array<{ bytes: Uint8Array; rows: number }>> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "iceberg-renamed-"));
+  const db = await DuckDBInstance.create(":memory:", { threads: "1" });
+  const c = await db.connect();
+  try {
+    const write = async (file: string, sql: string, ids: string, rows: number) => {
+      const out = path.join(dir, file);
+      await c.run(`COPY (${sql}) TO '${out}' (FORMAT parquet, FIELD_IDS {${ids}})`);
+      return { bytes: new Uint8Array(readFileSync(out)), rows };
+    };
+    return [
+      await write(
+        "old.parquet",
+        "SELECT * FROM (VALUES (1::BIGINT, 'card', 1250), (2::BIGINT, 'cash', 399)) t(payment_id, method, cents)",
+        "payment_id: 1, method: 2, cents: 3",
+        2,
+      ),
+      await write(
+        "new.parquet",
+        "SELECT * FROM (VALUES ('transfer', 3::BIGINT, 'late fee')) t(payment_method, payment_id, note)",
+        "payment_method: 2, payment_id: 1, note: 4",
+        1,
+      ),
+    ];
+  } finally {
+    c.closeSync();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

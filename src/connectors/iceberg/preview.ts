@@ -1,11 +1,12 @@
 import { readAvroFile } from "../../formats/avro";
-import { footerLength, parseFooter, previewParquet } from "../../formats/parquet";
+import { footerLength, parseFooter, previewParquet, topLevelColumns } from "../../formats/parquet";
 import { ConnectorError } from "../errors";
 import { StorageReader, type StorageKeys, type StorageTarget } from "../lakehouse/storage";
 import type { ConnectorContext, ResultColumn, RowSet } from "../types";
 import type { IcebergClient } from "./client";
 import { currentSchema, nativeType, portableType } from "./columns";
 import type { IcebergConfig } from "./config";
+import { identityPartitionSources, projectColumns } from "./projection";
 import { loadTable, type LoadedTable, type TableMetadata } from "./rest";
 export type { StorageKeys };
 
@@ -14,7 +15,8 @@ export type { StorageKeys };
 // the catalog vends for the table (X-Iceberg-Access-Delegation: vended-credentials) take
 // precedence (they are scoped to the table); else the S3 credential named in config.storage, else
 // the connection's own SigV4 key pair. Bounded by files opened, manifest bytes and a byte budget; delete
-// files are not applied, and the answer says so in `warnings`.
+// files are not applied, and the answer says so in `warnings`. The columns are the current schema's;
+// each data file's columns are matched to them by field id (projection.ts), and only those are read.
 
 export const MAX_DATA_FILES = 8;
 export const MAX_MANIFESTS = 16;
@@ -124,7 +126,9 @@ export async function previewSnapshot(
   }
   if (deleteFiles > 0) warnings.push(`${deleteFiles} delete file(s) in the current snapshot were not applied: rows deleted by them may appear`);
 
-  let columns: ResultColumn[] | null = null;
+  const columns = [...schemaColumns];
+  const identity = identityPartitionSources(m);
+  const notes = new Set<string>();
   const rows: unknown[][] = [];
   let opened = 0;
   for (const file of files) {
@@ -152,6 +156,7 @@ export async function previewSnapshot(
       tail = all;
     }
     const metadata = parseFooter(tail.subarray(tail.byteLength - len - 8));
+    const { sources } = projectColumns(schema, m, topLevelColumns(metadata));
     const p = await previewParquet({
       metadata,
       size,
@@ -159,19 +164,26 @@ export async function previewSnapshot(
       limit: limit - rows.length,
       byteBudget: PARQUET_BUDGET,
       held: { start: tailStart, bytes: held }, // a small data file is all here: no second GET
+      columns: sources.filter((n): n is string => n !== null),
     });
-    if (!columns) columns = p.columns;
-    const index = p.columns.map((c) => columns!.findIndex((x) => x.name === c.name));
-    for (const r of p.rows) {
-      const out = new Array(columns.length).fill(null);
-      index.forEach((at, i) => at >= 0 && (out[at] = r[i]));
-      rows.push(out);
-    }
+    const at = new Map(p.columns.map((c, i) => [c.name, i]));
+    sources.forEach((source, i) => {
+      const field = schema.fields[i]!;
+      if (source === null) {
+        if (identity.has(field.id)) notes.add(`Column ${field.name} is not in some data files: its value is in their partition metadata, which a preview does not read; shown as null`);
+        if ((field as { "initial-default"?: unknown })["initial-default"] !== undefined) notes.add(`Column ${field.name}: its initial-default is not applied to data files written before it was added; shown as null`);
+        return;
+      }
+      const reason = p.columns[at.get(source)!]?.unsupported;
+      if (reason && !columns[i]!.unsupported) columns[i] = { ...columns[i]!, unsupported: reason };
+    });
+    for (const r of p.rows) rows.push(sources.map((source) => (source === null ? null : (r[at.get(source)!] ?? null))));
     // The file holds more rows than were taken from it (row limit, byte budget or first row group only).
     if (p.truncated || p.rows.length < file.records) truncated = true;
   }
+  warnings.push(...notes);
   const result: PreviewResult = {
-    columns: columns ?? schemaColumns,
+    columns,
     rows: rows.slice(0, limit),
     rowCount: Math.min(rows.length, limit),
     truncated: truncated || rows.length > limit,
