@@ -107,6 +107,7 @@ describe("iceberg: tables and views", () => {
       ["payments", "table"],
       ["refunds", "table"],
       ["renamed", "table"],
+      ["migrated", "table"],
       ["order_summary", "view"],
     ]);
     expect(await s.listTables!({ schema: "no_such" }, { limit: 10 })).toEqual({ data: [], nextCursor: null });
@@ -182,7 +183,7 @@ describe("iceberg: auth", () => {
     await c.expireTokens();
     const after = await c.measure("tables (polaris, expired token)", async () => (await c.open()).listTables!({ schema: "sales" }, { limit: 100 }));
     expect(after.trips.token).toBe(1);
-    expect(after.result.data).toHaveLength(6);
+    expect(after.result.data).toHaveLength(7);
   });
 
   it("wrong bearer, wrong client secret, wrong scope and a wrong SigV4 key fail the right step, without secrets", async () => {

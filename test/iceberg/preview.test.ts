@@ -73,6 +73,18 @@ describe("iceberg: preview", () => {
     expect(r.warnings).toBeUndefined();
   });
 
+  it("reads a migrated Hive file without field ids through the name mapping, and says where partition values were not read", async () => {
+    const s = await catalog("r2").open();
+    const r = await s.preview!({ schema: "sales", table: "migrated", limit: 10 });
+    expect(r.columns.map((x) => x.name)).toEqual(["id", "payment_method", "region"]);
+    // "method" is payment_method by the mapping; region lives only in the partition metadata.
+    expect(r.rows).toEqual([
+      ["7", "card", null],
+      ["8", "cash", null],
+    ]);
+    expect(r.warnings).toEqual(["Column region is not in some data files: its value is in their partition metadata, which a preview does not read; shown as null"]);
+  });
+
   it("an empty table has columns and no rows; an unknown table is 404", async () => {
     const s = await catalog("r2").open();
     const r = await s.preview!({ schema: "sales", table: "customers", limit: 10 });

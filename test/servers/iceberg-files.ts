@@ -16,6 +16,9 @@ import { tableMetadata, type SchemaDoc } from "./iceberg-seed";
 //   sales.refunds   one data file and a position-delete file (deletes are not applied: said so)
 //   sales.renamed   schema evolution, data files written by DuckDB with Iceberg field ids: "method"
 //                   renamed to "payment_method", "cents" dropped, "note" added after the first file
+//   sales.migrated  a Hive table brought in without rewriting: a data file without field ids (hyparquet-
+//                   writer), read through schema.name-mapping.default; partitioned by identity(region),
+//                   whose values are only in the partition metadata
 
 // avsc is CommonJS; loaded with require so that Vite and Node's ESM loader see the same exports.
 const avro = createRequire(import.meta.url)("avsc") as typeof avroModule;
@@ -43,6 +46,21 @@ const RENAMED_V1: SchemaDoc = {
     { id: 2, name: "payment_method", required: false, type: "string" },
   ],
 };
+
+const MIGRATED: SchemaDoc = {
+  type: "struct",
+  "schema-id": 0,
+  fields: [
+    { id: 1, name: "id", required: true, type: "long" },
+    { id: 2, name: "payment_method", required: false, type: "string" },
+    { id: 5, name: "region", required: false, type: "string" },
+  ],
+};
+const MIGRATED_NAME_MAPPING = JSON.stringify([
+  { "field-id": 1, names: ["id"] },
+  { "field-id": 2, names: ["method", "payment_method"] },
+  { "field-id": 5, names: ["region"] },
+]);
 
 const opt = (type: unknown, id: number, name: string) => ({ name, type: ["null", type], default: null, "field-id": id });
 const MANIFEST_FILE = {
@@ -134,6 +152,7 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
     files: Array<{ bytes: Uint8Array; rows: number }>,
     withDeletes: boolean,
     schemas: SchemaDoc[] = [PAYMENTS],
+    extra: Pick<NonNullable<Parameters<typeof tableMetadata>[3]>, "partitionFields" | "properties"> = {},
   ): Promise<WrittenTable> {
     const location = `${root}/sales/${name}`;
     const snapshotId = 8744736658442914487n;
@@ -181,6 +200,7 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
     const manifestList = `${location}/metadata/snap-${snapshotId}.avro`;
     await put(manifestList, await avroFile(MANIFEST_FILE, manifests, { "snapshot-id": String(snapshotId), "format-version": "2" }));
     const metadata = tableMetadata(location, schemas, current["schema-id"] as number, {
+      ...extra,
       snapshot: { id: snapshotId, manifestList, summary: { "total-records": String(totalRows), "total-data-files": String(dataFiles.length), "total-delete-files": String(deleteFiles), "total-files-size": String(dataFiles.reduce((n, f) => n + f.file_size_in_bytes, 0)) } },
     });
     const metadataLocation = `${location}/metadata/00001.metadata.json`;
@@ -207,7 +227,25 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
     ),
     await table("refunds", [written([[10n, "card", -500], [11n, "card", -20]])], true),
     await table("renamed", await renamedFiles(), false, [RENAMED_V0, RENAMED_V1]),
+    await table("migrated", [migratedFile()], false, [MIGRATED], {
+      partitionFields: [{ "source-id": 5, "field-id": 1000, name: "region", transform: "identity" }],
+      properties: { "schema.name-mapping.default": MIGRATED_NAME_MAPPING },
+    }),
   ];
+}
+
+// sales.migrated's one data file, as Hive wrote it: no field ids, the old column name, no region.
+function migratedFile() {
+  const bytes = new Uint8Array(
+    parquetWriteBuffer({
+      codec: "UNCOMPRESSED",
+      columnData: [
+        { name: "id", data: [7n, 8n], type: "INT64" },
+        { name: "method", data: ["card", "cash"], type: "STRING" },
+      ] as never,
+    }),
+  );
+  return { bytes, rows: 2 };
 }
 
 // The data files of sales.renamed, written by DuckDB with the Iceberg field ids in their Parquet

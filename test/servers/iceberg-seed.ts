@@ -59,7 +59,11 @@ export function tableMetadata(
   location: string,
   schemas: SchemaDoc[],
   currentSchemaId: number,
-  opts: { partitionFields?: Array<{ "source-id": number; "field-id": number; name: string; transform: string }>; snapshot?: { id: bigint; summary: Record<string, string>; manifestList: string } } = {},
+  opts: {
+    partitionFields?: Array<{ "source-id": number; "field-id": number; name: string; transform: string }>;
+    snapshot?: { id: bigint; summary: Record<string, string>; manifestList: string };
+    properties?: Record<string, string>;
+  } = {},
 ): Record<string, unknown> {
   const snapshots = opts.snapshot
     ? [
@@ -98,7 +102,7 @@ export function tableMetadata(
     "last-partition-id": Math.max(999, ...(opts.partitionFields ?? []).map((f) => f["field-id"])),
     "default-sort-order-id": 0,
     "sort-orders": [{ "order-id": 0, fields: [] }],
-    properties: { "write.format.default": "parquet" },
+    properties: { "write.format.default": "parquet", ...opts.properties },
     "current-snapshot-id": opts.snapshot ? opts.snapshot.id : -1,
     snapshots,
     refs: opts.snapshot ? { main: { "snapshot-id": opts.snapshot.id, type: "branch" } } : {},
