@@ -13,7 +13,9 @@ import { tableMetadata, type SchemaDoc } from "./iceberg-seed";
 // Avro object container files with the deflate codec (avsc), in the shapes of the Iceberg table spec
 // (manifest_file and manifest_entry with their field ids). Tables:
 //   sales.payments  two data files (3 + 2 rows)
-//   sales.refunds   one data file and a position-delete file (deletes are not applied: said so)
+//   sales.refunds   two data files (sequence numbers 1 and 2); a position-delete file (sequence 1)
+//                   naming row 0 of each: it deletes row 0 of the first file only, since the second is
+//                   newer; an equality-delete file (not applied: said so)
 //   sales.renamed   schema evolution, data files written by DuckDB with Iceberg field ids: "method"
 //                   renamed to "payment_method", "cents" dropped, "note" added after the first file
 //   sales.migrated  a Hive table brought in without rewriting: a data file without field ids (hyparquet-
@@ -147,27 +149,31 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
       }),
     );
 
+  type DeleteSpec =
+    | { kind: "position"; rows: Array<[number, bigint]>; sequence: number } // [data file index, pos]
+    | { kind: "equality"; paymentIds: bigint[]; sequence: number };
   async function table(
     name: string,
-    files: Array<{ bytes: Uint8Array; rows: number }>,
-    withDeletes: boolean,
+    files: Array<{ bytes: Uint8Array; rows: number; sequence?: number }>,
+    deletes: DeleteSpec[],
     schemas: SchemaDoc[] = [PAYMENTS],
     extra: Pick<NonNullable<Parameters<typeof tableMetadata>[3]>, "partitionFields" | "properties"> = {},
   ): Promise<WrittenTable> {
     const location = `${root}/sales/${name}`;
     const snapshotId = 8744736658442914487n;
-    const dataFiles = [];
+    type DataFileRecord = { content: number; file_path: string; file_format: string; partition: object; record_count: number; file_size_in_bytes: number; split_offsets: null };
+    const dataFiles: DataFileRecord[] = [];
     for (const [i, file] of files.entries()) {
       const path = `${location}/data/0000${i}-data.parquet`;
       const size = await put(path, file.bytes);
       dataFiles.push({ content: 0, file_path: path, file_format: "PARQUET", partition: {}, record_count: file.rows, file_size_in_bytes: size, split_offsets: null });
     }
-    const entry = (df: object) => ({ status: 1, snapshot_id: 1, sequence_number: 1, file_sequence_number: 1, data_file: df });
+    const entry = (df: DataFileRecord, sequence = 1) => ({ status: 1, snapshot_id: 1, sequence_number: sequence, file_sequence_number: sequence, data_file: df });
     const current = schemas[schemas.length - 1]!;
     const meta = { schema: JSON.stringify(current), "partition-spec": "[]", "partition-spec-id": "0", "format-version": "2" };
     const manifests = [];
     const dataManifest = `${location}/metadata/m0-data.avro`;
-    const dataBytes = await avroFile(MANIFEST_ENTRY, dataFiles.map(entry), { ...meta, content: "data" });
+    const dataBytes = await avroFile(MANIFEST_ENTRY, dataFiles.map((df, i) => entry(df, files[i]!.sequence)), { ...meta, content: "data" });
     await put(dataManifest, dataBytes);
     const totalRows = files.reduce((n, f) => n + f.rows, 0);
     const ml = (path: string, length: number, content: number, files: number, rows: number) => ({
@@ -186,16 +192,27 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
       deleted_rows_count: 0,
     });
     manifests.push(ml(dataManifest, dataBytes.byteLength, 0, dataFiles.length, totalRows));
-    let deleteFiles = 0;
-    if (withDeletes) {
-      const delPath = `${location}/data/00009-deletes.parquet`;
-      const delBytes = new Uint8Array(parquetWriteBuffer({ codec: "UNCOMPRESSED", columnData: [{ name: "file_path", data: [dataFiles[0]!.file_path], type: "STRING" }, { name: "pos", data: [0n], type: "INT64" }] as never }));
-      const size = await put(delPath, delBytes);
+    const deleteEntries = [];
+    for (const [i, d] of deletes.entries()) {
+      const delPath = `${location}/data/0009${i}-deletes.parquet`;
+      const columnData =
+        d.kind === "position"
+          ? [
+              { name: "file_path", data: d.rows.map(([f]) => dataFiles[f]!.file_path), type: "STRING" },
+              { name: "pos", data: d.rows.map(([, pos]) => pos), type: "INT64" },
+            ]
+          : [{ name: "payment_id", data: d.paymentIds, type: "INT64" }];
+      const size = await put(delPath, new Uint8Array(parquetWriteBuffer({ codec: "UNCOMPRESSED", columnData: columnData as never })));
+      const records = d.kind === "position" ? d.rows.length : d.paymentIds.length;
+      const content = d.kind === "position" ? 1 : 2;
+      deleteEntries.push(entry({ content, file_path: delPath, file_format: "PARQUET", partition: {}, record_count: records, file_size_in_bytes: size, split_offsets: null }, d.sequence));
+    }
+    const deleteFiles = deleteEntries.length;
+    if (deleteFiles) {
       const delManifest = `${location}/metadata/m1-deletes.avro`;
-      const bytes = await avroFile(MANIFEST_ENTRY, [entry({ content: 1, file_path: delPath, file_format: "PARQUET", partition: {}, record_count: 1, file_size_in_bytes: size, split_offsets: null })], { ...meta, content: "deletes" });
+      const bytes = await avroFile(MANIFEST_ENTRY, deleteEntries, { ...meta, content: "deletes" });
       await put(delManifest, bytes);
-      manifests.push(ml(delManifest, bytes.byteLength, 1, 1, 1));
-      deleteFiles = 1;
+      manifests.push(ml(delManifest, bytes.byteLength, 1, deleteFiles, deleteEntries.reduce((n, e) => n + e.data_file.record_count, 0)));
     }
     const manifestList = `${location}/metadata/snap-${snapshotId}.avro`;
     await put(manifestList, await avroFile(MANIFEST_FILE, manifests, { "snapshot-id": String(snapshotId), "format-version": "2" }));
@@ -223,11 +240,24 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
           [5n, "transfer", 2147483647],
         ]),
       ],
-      false,
+      [],
     ),
-    await table("refunds", [written([[10n, "card", -500], [11n, "card", -20]])], true),
-    await table("renamed", await renamedFiles(), false, [RENAMED_V0, RENAMED_V1]),
-    await table("migrated", [migratedFile()], false, [MIGRATED], {
+    await table(
+      "refunds",
+      [
+        written([
+          [10n, "card", -500],
+          [11n, "card", -20],
+        ]),
+        { ...written([[12n, "cash", -75]]), sequence: 2 },
+      ],
+      [
+        { kind: "position", rows: [[0, 0n], [1, 0n]], sequence: 1 },
+        { kind: "equality", paymentIds: [11n], sequence: 3 },
+      ],
+    ),
+    await table("renamed", await renamedFiles(), [], [RENAMED_V0, RENAMED_V1]),
+    await table("migrated", [migratedFile()], [], [MIGRATED], {
       partitionFields: [{ "source-id": 5, "field-id": 1000, name: "region", transform: "identity" }],
       properties: { "schema.name-mapping.default": MIGRATED_NAME_MAPPING },
     }),

@@ -6,6 +6,7 @@ import type { ConnectorContext, ResultColumn, RowSet } from "../types";
 import type { IcebergClient } from "./client";
 import { currentSchema, nativeType, portableType } from "./columns";
 import type { IcebergConfig } from "./config";
+import { dataSequence, positionDeletes, type DeleteFile } from "./deletes";
 import { identityPartitionSources, projectColumns } from "./projection";
 import { loadTable, type LoadedTable, type TableMetadata } from "./rest";
 export type { StorageKeys };
@@ -14,8 +15,9 @@ export type { StorageKeys };
 // the live Parquet data files in manifest order, until the row limit. Storage access: credentials
 // the catalog vends for the table (X-Iceberg-Access-Delegation: vended-credentials) take
 // precedence (they are scoped to the table); else the S3 credential named in config.storage, else
-// the connection's own SigV4 key pair. Bounded by files opened, manifest bytes and a byte budget; delete
-// files are not applied, and the answer says so in `warnings`. The columns are the current schema's;
+// the connection's own SigV4 key pair. Bounded by files opened, manifest bytes and a byte budget.
+// Position deletes are applied (deletes.ts); equality deletes are not, and the answer says so in
+// `warnings`. The columns are the current schema's;
 // each data file's columns are matched to them by field id (projection.ts), and only those are read.
 
 export const MAX_DATA_FILES = 8;
@@ -26,7 +28,7 @@ const TAIL = 64 * 1024;
 
 export type PreviewResult = RowSet & { warnings?: string[] };
 
-type DataFile = { path: string; format: string; records: number; size: number };
+type DataFile = { path: string; format: string; records: number; size: number; sequence: number };
 
 function storageFor(loaded: LoadedTable, config: IcebergConfig, own: StorageKeys | null, path: string): { target: StorageTarget; keys: StorageKeys } {
   const matching = loaded.vended.storageCredentials.filter((c) => path.startsWith(c.prefix)).sort((a, b) => b.prefix.length - a.prefix.length)[0];
@@ -94,15 +96,29 @@ export async function previewSnapshot(
   const warnings: string[] = [];
   const list = await readAvroFile(await read("manifest list", snapshot["manifest-list"]));
   const files: DataFile[] = [];
-  let deleteFiles = 0;
+  const deleteFiles: DeleteFile[] = [];
+  const fileOf = (df: Record<string, unknown>) => ({ path: String(df.file_path), format: String(df.file_format).toUpperCase(), records: num(df.record_count), size: num(df.file_size_in_bytes) });
+  let deletesUnread = 0;
   let manifestsRead = 0;
   let truncated = false;
-  for (const mf of list.records) {
-    const content = num(mf.content); // absent in format v1: data
-    if (content === 1) {
-      deleteFiles += num(mf.added_files_count) + num(mf.existing_files_count) || 1;
+  // Delete manifests first: every one of them may touch the data files the preview reads.
+  for (const mf of list.records.filter((r) => num(r.content) === 1)) {
+    if (manifestsRead >= MAX_MANIFESTS) {
+      deletesUnread += num(mf.added_files_count) + num(mf.existing_files_count) || 1;
       continue;
     }
+    manifestsRead++;
+    const manifest = await readAvroFile(await read("manifest", String(mf.manifest_path)));
+    for (const entry of manifest.records) {
+      if (num(entry.status) === 2) continue; // deleted in this snapshot
+      const df = entry.data_file as Record<string, unknown>;
+      const content = num(df.content);
+      if (content === 1 || content === 2) deleteFiles.push({ ...fileOf(df), content, sequence: dataSequence(entry.sequence_number, mf.sequence_number) });
+    }
+  }
+  manifestsRead = 0;
+  for (const mf of list.records.filter((r) => num(r.content) !== 1)) {
+    // (content is absent in format v1: data)
     if (files.reduce((n, f) => n + f.records, 0) >= limit) {
       truncated = true;
       continue;
@@ -116,15 +132,17 @@ export async function previewSnapshot(
     for (const entry of manifest.records) {
       if (num(entry.status) === 2) continue; // deleted in this snapshot
       const df = entry.data_file as Record<string, unknown>;
-      const fileContent = num(df.content);
-      if (fileContent !== 0) {
-        deleteFiles++;
-        continue;
-      }
-      files.push({ path: String(df.file_path), format: String(df.file_format).toUpperCase(), records: num(df.record_count), size: num(df.file_size_in_bytes) });
+      const sequence = dataSequence(entry.sequence_number, mf.sequence_number);
+      const content = num(df.content);
+      if (content === 1 || content === 2) deleteFiles.push({ ...fileOf(df), content, sequence });
+      else files.push({ ...fileOf(df), sequence });
     }
   }
-  if (deleteFiles > 0) warnings.push(`${deleteFiles} delete file(s) in the current snapshot were not applied: rows deleted by them may appear`);
+  const deletes = await positionDeletes(storage, files.length ? deleteFiles : []);
+  const equality = deleteFiles.filter((f) => f.content === 2).length;
+  if (deletesUnread > 0) warnings.push(`${deletesUnread} delete file(s) in the current snapshot were not read: rows deleted by them may appear`);
+  if (deletes.notApplied) warnings.push(`Position deletes were not applied (${deletes.notApplied}): rows deleted by them may appear`);
+  if (equality > 0) warnings.push(`${equality} equality delete file(s) in the current snapshot were not applied: rows deleted by them may appear`);
 
   const columns = [...schemaColumns];
   const identity = identityPartitionSources(m);
@@ -157,11 +175,14 @@ export async function previewSnapshot(
     }
     const metadata = parseFooter(tail.subarray(tail.byteLength - len - 8));
     const { sources } = projectColumns(schema, m, topLevelColumns(metadata));
+    const deleted = deletes.of(file.path, file.sequence);
+    const need = limit - rows.length;
     const p = await previewParquet({
       metadata,
       size,
       fetchRange: (s, e) => storage.range(file.path, s, e),
-      limit: limit - rows.length,
+      // Deleted rows among the first ones are skipped: read that many more.
+      limit: Math.min(file.records || Infinity, need + deleted.size),
       byteBudget: PARQUET_BUDGET,
       held: { start: tailStart, bytes: held }, // a small data file is all here: no second GET
       columns: sources.filter((n): n is string => n !== null),
@@ -177,9 +198,15 @@ export async function previewSnapshot(
       const reason = p.columns[at.get(source)!]?.unsupported;
       if (reason && !columns[i]!.unsupported) columns[i] = { ...columns[i]!, unsupported: reason };
     });
-    for (const r of p.rows) rows.push(sources.map((source) => (source === null ? null : (r[at.get(source)!] ?? null))));
-    // The file holds more rows than were taken from it (row limit, byte budget or first row group only).
-    if (p.truncated || p.rows.length < file.records) truncated = true;
+    let taken = 0;
+    for (const [pos, r] of p.rows.entries()) {
+      if (deleted.has(pos) || taken >= need) continue;
+      rows.push(sources.map((source) => (source === null ? null : (r[at.get(source)!] ?? null))));
+      taken++;
+    }
+    // The file holds more live rows than were taken from it (row limit, byte budget or first row group only).
+    const live = file.records - [...deleted].filter((pos) => pos < file.records).length;
+    if (p.truncated || taken < live) truncated = true;
   }
   warnings.push(...notes);
   const result: PreviewResult = {
