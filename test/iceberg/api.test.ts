@@ -38,12 +38,13 @@ describe("lakehouse engines through the API", () => {
 
     const preview = await api(`/api/connections/${id}/preview?schema=sales&table=refunds&limit=5`, { token });
     expect(preview.status, preview.text).toBe(200);
-    expect(preview.json.rows).toEqual([
-      ["11", "card", -20],
-      ["12", "cash", -75],
-    ]);
-    expect(preview.json.warnings).toHaveLength(1);
+    expect(preview.json.rows).toEqual([["12", "cash", -75]]);
     checked("/api/connections/{id}/preview", preview);
+    // A warning: the migrated table's partition values are not read.
+    const migrated = await api(`/api/connections/${id}/preview?schema=sales&table=migrated&limit=5`, { token });
+    expect(migrated.status, migrated.text).toBe(200);
+    expect(migrated.json.warnings).toHaveLength(1);
+    checked("/api/connections/{id}/preview", migrated);
 
     const schemas = await api(`/api/connections/${id}/schemas`, { token });
     expect(schemas.json.data.map((s: { name: string }) => s.name)).toEqual(["sales", "sales.eu", "analytics", "empty"]);

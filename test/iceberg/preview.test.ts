@@ -43,22 +43,18 @@ describe("iceberg: preview", () => {
     expect(two).toMatchObject({ rowCount: 2, truncated: true });
   });
 
-  it("applies position deletes by data sequence number, and says equality deletes were not applied", async () => {
+  it("applies position and equality deletes by data sequence number", async () => {
     const s = await catalog("r2").open();
     const r = await s.preview!({ schema: "sales", table: "refunds", limit: 10 });
     // The position-delete file (sequence 1) names row 0 of both data files: it deletes 10 from the
-    // first (sequence 1) but not 12 from the second, which is newer (sequence 2). The equality delete
-    // of 11 is not applied: 11 is shown, and the warning says so.
-    expect(r.rows).toEqual([
-      ["11", "card", -20],
-      ["12", "cash", -75],
-    ]);
-    expect(r).toMatchObject({ rowCount: 2, truncated: false });
-    expect(r.warnings).toEqual(["1 equality delete file(s) in the current snapshot were not applied: rows deleted by them may appear"]);
-    // With a limit of 1 the deleted row 0 is skipped, not counted: the first live row.
+    // first (sequence 1) but not 12 from the second (sequence 2, newer). The equality delete
+    // (sequence 2) of payment_id 11 and 12 applies to data files older than itself: 11 goes, 12 stays.
+    expect(r.rows).toEqual([["12", "cash", -75]]);
+    expect(r).toMatchObject({ rowCount: 1, truncated: false });
+    expect(r.warnings).toBeUndefined();
+    // With a limit of 1 the deleted rows are skipped, not counted: the first live row.
     const one = await s.preview!({ schema: "sales", table: "refunds", limit: 1 });
-    expect(one.rows).toEqual([["11", "card", -20]]);
-    expect(one.truncated).toBe(true);
+    expect(one).toMatchObject({ rows: [["12", "cash", -75]], truncated: false });
   });
 
   it("matches each data file's columns to the current schema by field id (rename, drop, add; files written by DuckDB)", async () => {

@@ -14,8 +14,9 @@ import { tableMetadata, type SchemaDoc } from "./iceberg-seed";
 // (manifest_file and manifest_entry with their field ids). Tables:
 //   sales.payments  two data files (3 + 2 rows)
 //   sales.refunds   two data files (sequence numbers 1 and 2); a position-delete file (sequence 1)
-//                   naming row 0 of each: it deletes row 0 of the first file only, since the second is
-//                   newer; an equality-delete file (not applied: said so)
+//                   naming row 0 of each, and an equality-delete file on payment_id (sequence 2) naming
+//                   11 and 12: each deletes only from the older data file (positions: sequence at most
+//                   the delete's; equality: strictly less)
 //   sales.renamed   schema evolution, data files written by DuckDB with Iceberg field ids: "method"
 //                   renamed to "payment_method", "cents" dropped, "note" added after the first file
 //   sales.migrated  a Hive table brought in without rewriting: a data file without field ids (hyparquet-
@@ -106,6 +107,7 @@ const MANIFEST_ENTRY = {
           { name: "record_count", type: "long", "field-id": 103 },
           { name: "file_size_in_bytes", type: "long", "field-id": 104 },
           opt({ type: "array", items: "long", "element-id": 133 }, 132, "split_offsets"),
+          opt({ type: "array", items: "int", "element-id": 136 }, 135, "equality_ids"),
         ],
       },
     },
@@ -161,12 +163,21 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
   ): Promise<WrittenTable> {
     const location = `${root}/sales/${name}`;
     const snapshotId = 8744736658442914487n;
-    type DataFileRecord = { content: number; file_path: string; file_format: string; partition: object; record_count: number; file_size_in_bytes: number; split_offsets: null };
+    type DataFileRecord = {
+      content: number;
+      file_path: string;
+      file_format: string;
+      partition: object;
+      record_count: number;
+      file_size_in_bytes: number;
+      split_offsets: null;
+      equality_ids?: number[] | null;
+    };
     const dataFiles: DataFileRecord[] = [];
     for (const [i, file] of files.entries()) {
       const path = `${location}/data/0000${i}-data.parquet`;
       const size = await put(path, file.bytes);
-      dataFiles.push({ content: 0, file_path: path, file_format: "PARQUET", partition: {}, record_count: file.rows, file_size_in_bytes: size, split_offsets: null });
+      dataFiles.push({ content: 0, file_path: path, file_format: "PARQUET", partition: {}, record_count: file.rows, file_size_in_bytes: size, split_offsets: null, equality_ids: null });
     }
     const entry = (df: DataFileRecord, sequence = 1) => ({ status: 1, snapshot_id: 1, sequence_number: sequence, file_sequence_number: sequence, data_file: df });
     const current = schemas[schemas.length - 1]!;
@@ -205,7 +216,8 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
       const size = await put(delPath, new Uint8Array(parquetWriteBuffer({ codec: "UNCOMPRESSED", columnData: columnData as never })));
       const records = d.kind === "position" ? d.rows.length : d.paymentIds.length;
       const content = d.kind === "position" ? 1 : 2;
-      deleteEntries.push(entry({ content, file_path: delPath, file_format: "PARQUET", partition: {}, record_count: records, file_size_in_bytes: size, split_offsets: null }, d.sequence));
+      const equalityIds = d.kind === "equality" ? [1] : null; // payment_id
+      deleteEntries.push(entry({ content, file_path: delPath, file_format: "PARQUET", partition: {}, record_count: records, file_size_in_bytes: size, split_offsets: null, equality_ids: equalityIds }, d.sequence));
     }
     const deleteFiles = deleteEntries.length;
     if (deleteFiles) {
@@ -253,7 +265,7 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
       ],
       [
         { kind: "position", rows: [[0, 0n], [1, 0n]], sequence: 1 },
-        { kind: "equality", paymentIds: [11n], sequence: 3 },
+        { kind: "equality", paymentIds: [11n, 12n], sequence: 2 },
       ],
     ),
     await table("renamed", await renamedFiles(), [], [RENAMED_V0, RENAMED_V1]),

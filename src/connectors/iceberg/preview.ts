@@ -1,12 +1,13 @@
 import { readAvroFile } from "../../formats/avro";
-import { footerLength, parseFooter, previewParquet, topLevelColumns } from "../../formats/parquet";
+import { previewParquet, topLevelColumns } from "../../formats/parquet";
 import { ConnectorError } from "../errors";
 import { StorageReader, type StorageKeys, type StorageTarget } from "../lakehouse/storage";
 import type { ConnectorContext, ResultColumn, RowSet } from "../types";
 import type { IcebergClient } from "./client";
 import { currentSchema, nativeType, portableType } from "./columns";
 import type { IcebergConfig } from "./config";
-import { dataSequence, positionDeletes, type DeleteFile } from "./deletes";
+import { dataSequence, readDeletes, type DeleteFile } from "./deletes";
+import { openParquet } from "./parquet-file";
 import { identityPartitionSources, projectColumns } from "./projection";
 import { loadTable, type LoadedTable, type TableMetadata } from "./rest";
 export type { StorageKeys };
@@ -16,7 +17,7 @@ export type { StorageKeys };
 // the catalog vends for the table (X-Iceberg-Access-Delegation: vended-credentials) take
 // precedence (they are scoped to the table); else the S3 credential named in config.storage, else
 // the connection's own SigV4 key pair. Bounded by files opened, manifest bytes and a byte budget.
-// Position deletes are applied (deletes.ts); equality deletes are not, and the answer says so in
+// Position and equality deletes are applied (deletes.ts); what could not be applied is said in
 // `warnings`. The columns are the current schema's;
 // each data file's columns are matched to them by field id (projection.ts), and only those are read.
 
@@ -24,7 +25,6 @@ export const MAX_DATA_FILES = 8;
 export const MAX_MANIFESTS = 16;
 const MANIFEST_MAX_BYTES = 8 * 1024 * 1024;
 const PARQUET_BUDGET = 24 * 1024 * 1024;
-const TAIL = 64 * 1024;
 
 export type PreviewResult = RowSet & { warnings?: string[] };
 
@@ -52,6 +52,9 @@ function storageFor(loaded: LoadedTable, config: IcebergConfig, own: StorageKeys
   const addressing = vendedKeys && props["s3.path-style-access"] === "true" ? "path" : (config.storage?.addressing ?? "virtual");
   return { target: { region, endpoint, addressing }, keys };
 }
+
+// equality_ids of a delete file's entry (an Avro array of ints, absent for position deletes).
+const equalityIdsOf = (df: Record<string, unknown>) => (Array.isArray(df.equality_ids) ? df.equality_ids.map((v) => Number(v)) : undefined);
 
 const num = (v: unknown) => (typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : 0);
 
@@ -113,7 +116,7 @@ export async function previewSnapshot(
       if (num(entry.status) === 2) continue; // deleted in this snapshot
       const df = entry.data_file as Record<string, unknown>;
       const content = num(df.content);
-      if (content === 1 || content === 2) deleteFiles.push({ ...fileOf(df), content, sequence: dataSequence(entry.sequence_number, mf.sequence_number) });
+      if (content === 1 || content === 2) deleteFiles.push({ ...fileOf(df), content, sequence: dataSequence(entry.sequence_number, mf.sequence_number), equalityIds: equalityIdsOf(df) });
     }
   }
   manifestsRead = 0;
@@ -134,15 +137,13 @@ export async function previewSnapshot(
       const df = entry.data_file as Record<string, unknown>;
       const sequence = dataSequence(entry.sequence_number, mf.sequence_number);
       const content = num(df.content);
-      if (content === 1 || content === 2) deleteFiles.push({ ...fileOf(df), content, sequence });
+      if (content === 1 || content === 2) deleteFiles.push({ ...fileOf(df), content, sequence, equalityIds: equalityIdsOf(df) });
       else files.push({ ...fileOf(df), sequence });
     }
   }
-  const deletes = await positionDeletes(storage, files.length ? deleteFiles : []);
-  const equality = deleteFiles.filter((f) => f.content === 2).length;
+  const deletes = await readDeletes(storage, files.length ? deleteFiles : [], schema, m);
   if (deletesUnread > 0) warnings.push(`${deletesUnread} delete file(s) in the current snapshot were not read: rows deleted by them may appear`);
-  if (deletes.notApplied) warnings.push(`Position deletes were not applied (${deletes.notApplied}): rows deleted by them may appear`);
-  if (equality > 0) warnings.push(`${equality} equality delete file(s) in the current snapshot were not applied: rows deleted by them may appear`);
+  if (deletes.notApplied) warnings.push(`Deletes were not applied (${deletes.notApplied}): rows deleted by them may appear`);
 
   const columns = [...schemaColumns];
   const identity = identityPartitionSources(m);
@@ -161,30 +162,18 @@ export async function previewSnapshot(
     }
     if (file.format !== "PARQUET") throw new ConnectorError("capability_not_supported", `Data files in ${file.format} cannot be previewed (Parquet only)`);
     opened++;
-    const size = file.size || (await storage.size(file.path));
-    const tailStart = Math.max(0, size - TAIL);
-    const held = await storage.range(file.path, tailStart, size);
-    let tail = held;
-    const len = footerLength(tail, size);
-    if (len + 8 > tail.byteLength) {
-      const more = await storage.range(file.path, size - len - 8, tailStart);
-      const all = new Uint8Array(len + 8);
-      all.set(more);
-      all.set(tail, more.byteLength);
-      tail = all;
-    }
-    const metadata = parseFooter(tail.subarray(tail.byteLength - len - 8));
-    const { sources } = projectColumns(schema, m, topLevelColumns(metadata));
-    const deleted = deletes.of(file.path, file.sequence);
+    const parquet = await openParquet(storage, file.path, file.size);
+    const { sources } = projectColumns(schema, m, topLevelColumns(parquet.metadata));
+    const deleted = deletes.positions(file.path, file.sequence);
+    const byEquality = deletes.equalityApplies(file.sequence);
     const need = limit - rows.length;
     const p = await previewParquet({
-      metadata,
-      size,
+      ...parquet, // a small data file is all in the bytes held: no second GET
       fetchRange: (s, e) => storage.range(file.path, s, e),
-      // Deleted rows among the first ones are skipped: read that many more.
-      limit: Math.min(file.records || Infinity, need + deleted.size),
+      // Deleted rows among the first ones are skipped: read that many more (twice as many where an
+      // equality delete may remove any of them).
+      limit: Math.min(file.records || Infinity, (byEquality ? 2 * need : need) + deleted.size),
       byteBudget: PARQUET_BUDGET,
-      held: { start: tailStart, bytes: held }, // a small data file is all here: no second GET
       columns: sources.filter((n): n is string => n !== null),
     });
     const at = new Map(p.columns.map((c, i) => [c.name, i]));
@@ -199,14 +188,19 @@ export async function previewSnapshot(
       if (reason && !columns[i]!.unsupported) columns[i] = { ...columns[i]!, unsupported: reason };
     });
     let taken = 0;
+    let liveSeen = 0;
     for (const [pos, r] of p.rows.entries()) {
-      if (deleted.has(pos) || taken >= need) continue;
-      rows.push(sources.map((source) => (source === null ? null : (r[at.get(source)!] ?? null))));
-      taken++;
+      if (deleted.has(pos)) continue;
+      const row = sources.map((source) => (source === null ? null : (r[at.get(source)!] ?? null)));
+      if (byEquality && deletes.removes(row, file.sequence)) continue;
+      liveSeen++;
+      if (taken < need) {
+        rows.push(row);
+        taken++;
+      }
     }
-    // The file holds more live rows than were taken from it (row limit, byte budget or first row group only).
-    const live = file.records - [...deleted].filter((pos) => pos < file.records).length;
-    if (p.truncated || taken < live) truncated = true;
+    // More live rows than were taken, or rows not read (row limit, byte budget, first row group only).
+    if (p.truncated || liveSeen > taken || p.rows.length < file.records) truncated = true;
   }
   warnings.push(...notes);
   const result: PreviewResult = {
