@@ -152,7 +152,7 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
     );
 
   type DeleteSpec =
-    | { kind: "position"; rows: Array<[number, bigint]>; sequence: number } // [data file index, pos]
+    | { kind: "position"; rows: Array<[number, bigint]>; sequence: number; bytes?: Uint8Array } // [data file index, pos]; bytes: written elsewhere
     | { kind: "equality"; paymentIds: bigint[]; sequence: number };
   async function table(
     name: string,
@@ -213,7 +213,8 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
               { name: "pos", data: d.rows.map(([, pos]) => pos), type: "INT64" },
             ]
           : [{ name: "payment_id", data: d.paymentIds, type: "INT64" }];
-      const size = await put(delPath, new Uint8Array(parquetWriteBuffer({ codec: "UNCOMPRESSED", columnData: columnData as never })));
+      const bytes = (d.kind === "position" && d.bytes) || new Uint8Array(parquetWriteBuffer({ codec: "UNCOMPRESSED", columnData: columnData as never }));
+      const size = await put(delPath, bytes);
       const records = d.kind === "position" ? d.rows.length : d.paymentIds.length;
       const content = d.kind === "position" ? 1 : 2;
       const equalityIds = d.kind === "equality" ? [1] : null; // payment_id
@@ -268,7 +269,10 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
         { kind: "equality", paymentIds: [11n, 12n], sequence: 2 },
       ],
     ),
-    await table("renamed", await renamedFiles(), [], [RENAMED_V0, RENAMED_V1]),
+    await (async () => {
+      const { data, deletes } = await renamedFiles(`${root}/sales/renamed/data/00000-data.parquet`);
+      return table("renamed", data, [{ kind: "position", rows: [[0, 1n]], sequence: 1, bytes: deletes }], [RENAMED_V0, RENAMED_V1]);
+    })(),
     await table("migrated", [migratedFile()], [], [MIGRATED], {
       partitionFields: [{ "source-id": 5, "field-id": 1000, name: "region", transform: "identity" }],
       properties: { "schema.name-mapping.default": MIGRATED_NAME_MAPPING },
@@ -292,8 +296,10 @@ function migratedFile() {
 
 // The data files of sales.renamed, written by DuckDB with the Iceberg field ids in their Parquet
 // schema: the first under schema 0 (payment_id 1, method 2, cents 3), the second under schema 1
-// (payment_id 1, payment_method 2, note 4), with the columns in another order than the schema's.
-async function renamedFiles(): Promise<Array<{ bytes: Uint8Array; rows: number }>> {
+// (payment_id 1, payment_method 2, note 4), with the columns in another order than the schema's; and
+// a position-delete file with the spec's reserved field ids (file_path 2147483546, pos 2147483545)
+// deleting row 1 of the first.
+async function renamedFiles(firstPath: string): Promise<{ data: Array<{ bytes: Uint8Array; rows: number }>; deletes: Uint8Array }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "iceberg-renamed-"));
   const db = await DuckDBInstance.create(":memory:", { threads: "1" });
   const c = await db.connect();
@@ -303,7 +309,7 @@ async function renamedFiles(): Promise<Array<{ bytes: Uint8Array; rows: number }
       await c.run(`COPY (${sql}) TO '${out}' (FORMAT parquet, FIELD_IDS {${ids}})`);
       return { bytes: new Uint8Array(readFileSync(out)), rows };
     };
-    return [
+    const data = [
       await write(
         "old.parquet",
         "SELECT * FROM (VALUES (1::BIGINT, 'card', 1250), (2::BIGINT, 'cash', 399)) t(payment_id, method, cents)",
@@ -317,6 +323,8 @@ async function renamedFiles(): Promise<Array<{ bytes: Uint8Array; rows: number }
         1,
       ),
     ];
+    const deletes = await write("deletes.parquet", `SELECT '${firstPath}' AS file_path, 1::BIGINT AS pos`, "file_path: 2147483546, pos: 2147483545", 1);
+    return { data, deletes: deletes.bytes };
   } finally {
     c.closeSync();
     rmSync(dir, { recursive: true, force: true });
