@@ -11,5 +11,8 @@ export type AppEnv = {
     db: Db;
     tenant: Tenant;
     apiVersion: ApiVersion;
+    // Set by the cached lists' rate-limit middleware: checks the warehouse limit, called only
+    // before a live read (a cache hit reaches no warehouse).
+    warehouseGate: () => Promise<void>;
   };
 };

@@ -46,3 +46,21 @@ export const rateLimit = (kind: "metadata" | "warehouse") =>
     }
     if (policy) setAnswerHeader(c, "RateLimit-Policy", policyField(kind, policy), true);
   });
+
+// The warehouse limit for the cached introspection lists: checked only when the answer is read live
+// (the service calls the gate before it opens the connection), so a cache hit counts against the
+// metadata limit alone.
+export const warehouseWhenLive = createMiddleware<AppEnv>(async (c, next) => {
+  const binding = c.env.RL_WAREHOUSE;
+  const policy = settings(c.env).rateLimits.warehouse;
+  let checked = false;
+  c.set("warehouseGate", async () => {
+    if (!binding || checked) return;
+    checked = true;
+    const p = c.get("tenant").principal;
+    if (!(await binding.limit({ key: p.keyId ?? `jwt:${p.workspaceId}` })).success) throw limited("warehouse", policy);
+  });
+  await next();
+  if (checked && policy) setAnswerHeader(c, "RateLimit-Policy", policyField("warehouse", policy), true);
+});
+

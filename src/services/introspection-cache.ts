@@ -20,7 +20,8 @@ export const MAX_CACHE_TTL_SECONDS = 86_400;
 const MAX_STORED_CHARS = 512 * 1024;
 const SWEEP_ROWS = 50;
 
-export type CacheRequest = { refresh: boolean };
+// beforeLive: called before a live read (not on a hit), e.g. the warehouse rate limit.
+export type CacheRequest = { refresh: boolean; beforeLive?: () => Promise<void> };
 export type CacheInfo = { hit: boolean; ageSeconds: number; ttlSeconds: number };
 export type Cached<T> = { body: T & { cache: CacheInfo }; etag: string; cache: CacheInfo };
 

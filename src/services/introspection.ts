@@ -121,7 +121,8 @@ async function cachedList<T extends object>(
     const cache = { hit: true, ageSeconds: Math.max(0, Math.floor((now - hit.createdAt) / 1000)), ttlSeconds };
     return { body: { ...(JSON.parse(hit.body) as T), cache }, etag: hit.etag, cache };
   }
-  // Only a live read decrypts the credential; a hit sends nothing anywhere.
+  // Only a live read decrypts the credential and counts against the warehouse limit; a hit sends nothing anywhere.
+  await req.beforeLive?.();
   const page = await run(env, { ...opened, credential: await opened.unsealCredential() }, clampLimits({}), (session) => op(session));
   const text = JSON.stringify(page);
   const etag = await etagOf(text);
@@ -130,8 +131,8 @@ async function cachedList<T extends object>(
   return { body: { ...page, cache }, etag, cache };
 }
 
-type ListReq = { limit: number; cursor?: string; refresh?: boolean };
-const cacheReq = (q: ListReq): CacheRequest => ({ refresh: q.refresh === true });
+type ListReq = { limit: number; cursor?: string; refresh?: boolean; beforeLive?: () => Promise<void> };
+const cacheReq = (q: ListReq): CacheRequest => ({ refresh: q.refresh === true, beforeLive: q.beforeLive });
 
 export function listCatalogs(t: Tenant, env: Bindings, id: string, p: ListReq) {
   const kind = `catalogs:${id}`;

@@ -1,5 +1,6 @@
+import { env } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
-import { api, expectProblem, newWorkspace } from "../helpers";
+import { api, apiWith, expectProblem, newWorkspace } from "../helpers";
 
 // Introspection lists answered from the D1 cache: hit vs miss (counted at the Snowflake contract
 // server), Age and the body's cache field, ETag and 304, refresh=true and Cache-Control: no-cache,
@@ -42,6 +43,32 @@ describe("introspection cache", () => {
     expect(other.json.cache.hit).toBe(false);
     expect(other.json.data).toHaveLength(2);
     expect(await requests()).toBe(2);
+  });
+
+  it("counts live reads against the warehouse rate limit, and cache hits not", async () => {
+    const { token, id, requests } = await setup();
+    const tight = { RL_WAREHOUSE: env.RL_TIGHT, RL_WAREHOUSE_POLICY: "3/60" };
+    const path = `/api/connections/${id}/schemas`;
+    const first = await apiWith(tight, path, { token });
+    expect(first.json.cache.hit).toBe(false);
+    expect(first.headers.get("ratelimit-policy")).toContain(`"warehouse";q=3;w=60`);
+    // 1 live read + 6 hits would exceed 3 per window however a window boundary split them: no 429
+    // means the hits were not counted.
+    for (let i = 0; i < 6; i++) {
+      const hit = await apiWith(tight, path, { token });
+      expect(hit.status, hit.text).toBe(200);
+      expect(hit.json.cache.hit).toBe(true);
+      expect(hit.headers.get("ratelimit-policy")).toBe(`"metadata";q=100000;w=60`);
+    }
+    expect(await requests()).toBe(1);
+    // Live reads are counted: 8 of them meet the limit in some window.
+    let last;
+    for (let i = 0; i < 8; i++) {
+      last = await apiWith(tight, `${path}?refresh=true`, { token });
+      if (last.status === 429) break;
+    }
+    expectProblem(last!, 429, "rate_limited");
+    expect(last!.headers.get("ratelimit")).toMatch(/^"warehouse";r=0;t=\d+$/);
   });
 
   it("answers 304 to a matching If-None-Match, cached or live", async () => {

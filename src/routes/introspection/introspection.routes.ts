@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireScope } from "../../middleware/auth";
 import { noSecretsInConfig } from "../../middleware/secret-config";
-import { rateLimit } from "../../middleware/rate-limit";
+import { rateLimit, warehouseWhenLive } from "../../middleware/rate-limit";
 import { pageOf } from "../../lib/pagination";
 import { idParam } from "../../schemas/common";
 import {
@@ -102,7 +102,7 @@ introspectionRouter.openapi(
     operationId: "listTablesByQuery",
     tags,
     security,
-    middleware: warehouse,
+    middleware: warehouseWhenLive,
     summary: "List tables, with connectionId as a query parameter",
     request: { query: withConnectionId({ ...TablesQuery.shape, ...refreshQuery }), headers: cacheHeaders },
     responses: { ...cachedResponses(enginePageOf(TableSchema), "A page of tables"), ...engineErrors },
@@ -110,7 +110,7 @@ introspectionRouter.openapi(
   async (c) => {
     const { connectionId, refresh, ...q } = c.req.valid("query");
     const h = c.req.valid("header");
-    const r = await svc.listTables(c.get("tenant"), c.env, connectionId, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
+    const r = await svc.listTables(c.get("tenant"), c.env, connectionId, { ...q, refresh: wantsLive(refresh, h["cache-control"]), beforeLive: c.get("warehouseGate") });
     return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
@@ -122,7 +122,7 @@ introspectionRouter.openapi(
     operationId: "listColumnsByQuery",
     tags,
     security,
-    middleware: warehouse,
+    middleware: warehouseWhenLive,
     summary: "Column metadata, with connectionId and table identifiers in the query string",
     request: { query: withConnectionId({ ...ColumnsQuery.shape, ...refreshQuery }), headers: cacheHeaders },
     responses: {
@@ -133,7 +133,7 @@ introspectionRouter.openapi(
   async (c) => {
     const { connectionId, refresh, ...q } = c.req.valid("query");
     const h = c.req.valid("header");
-    const r = await svc.listColumns(c.get("tenant"), c.env, connectionId, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
+    const r = await svc.listColumns(c.get("tenant"), c.env, connectionId, { ...q, refresh: wantsLive(refresh, h["cache-control"]), beforeLive: c.get("warehouseGate") });
     return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
@@ -176,7 +176,7 @@ introspectionRouter.openapi(
     operationId: "listCatalogs",
     tags,
     security,
-    middleware: warehouse,
+    middleware: warehouseWhenLive,
     summary: "List catalogs (Iceberg, Unity Catalog, Hive-metastore style sources; databases elsewhere)",
     request: { params, query: z.object({ ...page, ...refreshQuery }), headers: cacheHeaders },
     responses: { ...cachedResponses(enginePageOf(CatalogSchema), "A page of catalogs"), ...engineErrors },
@@ -184,7 +184,7 @@ introspectionRouter.openapi(
   async (c) => {
     const { refresh, ...q } = c.req.valid("query");
     const h = c.req.valid("header");
-    const r = await svc.listCatalogs(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
+    const r = await svc.listCatalogs(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]), beforeLive: c.get("warehouseGate") });
     return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
@@ -196,7 +196,7 @@ introspectionRouter.openapi(
     operationId: "listSchemas",
     tags,
     security,
-    middleware: warehouse,
+    middleware: warehouseWhenLive,
     summary: "List schemas",
     request: { params, query: z.object({ catalog: z.string().min(1).max(1024).optional(), ...page, ...refreshQuery }), headers: cacheHeaders },
     responses: { ...cachedResponses(enginePageOf(SchemaInfoSchema), "A page of schemas"), ...engineErrors },
@@ -204,7 +204,7 @@ introspectionRouter.openapi(
   async (c) => {
     const { refresh, ...q } = c.req.valid("query");
     const h = c.req.valid("header");
-    const r = await svc.listSchemas(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
+    const r = await svc.listSchemas(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]), beforeLive: c.get("warehouseGate") });
     return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
@@ -216,7 +216,7 @@ introspectionRouter.openapi(
     operationId: "listTables",
     tags,
     security,
-    middleware: warehouse,
+    middleware: warehouseWhenLive,
     summary: "List tables available through the connection",
     request: { params, query: TablesQuery.extend(refreshQuery), headers: cacheHeaders },
     responses: { ...cachedResponses(enginePageOf(TableSchema), "A page of tables"), ...engineErrors },
@@ -224,7 +224,7 @@ introspectionRouter.openapi(
   async (c) => {
     const { refresh, ...q } = c.req.valid("query");
     const h = c.req.valid("header");
-    const r = await svc.listTables(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
+    const r = await svc.listTables(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]), beforeLive: c.get("warehouseGate") });
     return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
@@ -236,7 +236,7 @@ introspectionRouter.openapi(
     operationId: "listColumns",
     tags,
     security,
-    middleware: warehouse,
+    middleware: warehouseWhenLive,
     summary: "Return columns for a specific table",
     request: { params, query: ColumnsQuery.extend(refreshQuery), headers: cacheHeaders },
     responses: {
@@ -247,7 +247,7 @@ introspectionRouter.openapi(
   async (c) => {
     const { refresh, ...q } = c.req.valid("query");
     const h = c.req.valid("header");
-    const r = await svc.listColumns(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]) });
+    const r = await svc.listColumns(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]), beforeLive: c.get("warehouseGate") });
     return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
