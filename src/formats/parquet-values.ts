@@ -1,5 +1,5 @@
 import type { SchemaElement, SchemaTree } from "hyparquet";
-import { base64, exactJsonValue, isoDate, isoDuration, isoInstant, isoTime, jsonSafe, scaledDecimal } from "./values";
+import { base64, exactJsonValue, isoDate, isoDuration, isoInstant, isoTime, jsonSafe, scaledDecimal, uuid } from "./values";
 
 // Parquet values as their writer meant them. hyparquet is handed a schema whose leaves carry only
 // their physical type (see `physicalOnly`), so it returns raw values: boolean, number (INT32, FLOAT,
@@ -33,10 +33,6 @@ function float16(bytes: Uint8Array): number | string {
 
 const finite = (n: number): number | string => (Number.isFinite(n) ? n : String(n));
 
-function uuid(bytes: Uint8Array): string {
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-}
 
 // INTERVAL: 12 bytes, three little-endian unsigned 32-bit counts (months, days, milliseconds).
 function interval(bytes: Uint8Array): string {

@@ -11,6 +11,12 @@ export function base64(bytes: Uint8Array): string {
   return btoa(s);
 }
 
+// 16 bytes as the usual 8-4-4-4-12 lower-case hex form.
+export function uuid(bytes: Uint8Array): string {
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
 // ---- exact numbers ------------------------------------------------------------------------------
 
 // An unscaled integer and a scale as decimal text with exactly `scale` fraction digits.

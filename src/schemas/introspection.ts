@@ -139,7 +139,7 @@ export const RowSetSchema = z
     elapsedMs: z.number(),
     requests: z.number().int().optional().openapi({ description: "Object storage: GET requests this answer made" }),
     bytesRead: z.number().int().optional().openapi({ description: "Object storage: bytes those requests returned" }),
-    warnings: z.array(z.string()).optional().openapi({ description: "What the rows may get wrong, e.g. Iceberg deletes that could not be applied, or partition values that were not read" }),
+    warnings: z.array(z.string()).optional().openapi({ description: "What the rows may get wrong, e.g. Iceberg deletes that could not be applied, or an initial-default that was not" }),
   })
   .openapi("RowSet", {
     example: {

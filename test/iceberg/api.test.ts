@@ -40,7 +40,7 @@ describe("lakehouse engines through the API", () => {
     expect(preview.status, preview.text).toBe(200);
     expect(preview.json.rows).toEqual([["12", "cash", -75]]);
     checked("/api/connections/{id}/preview", preview);
-    // A warning: the migrated table's partition values are not read.
+    // A warning: the migrated table's initial-default is not applied.
     const migrated = await api(`/api/connections/${id}/preview?schema=sales&table=migrated&limit=5`, { token });
     expect(migrated.status, migrated.text).toBe(200);
     expect(migrated.json.warnings).toHaveLength(1);

@@ -77,16 +77,17 @@ describe("iceberg: preview", () => {
     expect(r.warnings).toBeUndefined();
   });
 
-  it("reads a migrated Hive file without field ids through the name mapping, and says where partition values were not read", async () => {
+  it("reads a migrated Hive file without field ids through the name mapping, with its identity-partition values", async () => {
     const s = await catalog("r2").open();
     const r = await s.preview!({ schema: "sales", table: "migrated", limit: 10 });
-    expect(r.columns.map((x) => x.name)).toEqual(["id", "payment_method", "region"]);
-    // "method" is payment_method by the mapping; region lives only in the partition metadata.
+    expect(r.columns.map((x) => x.name)).toEqual(["id", "payment_method", "region", "refunded"]);
+    // "method" is payment_method by the mapping; region is in the file's partition tuple only;
+    // refunded was added with an initial-default, which is not applied (said so).
     expect(r.rows).toEqual([
-      ["7", "card", null],
-      ["8", "cash", null],
+      ["7", "card", "eu", null],
+      ["8", "cash", "eu", null],
     ]);
-    expect(r.warnings).toEqual(["Column region is not in some data files: its value is in their partition metadata, which a preview does not read; shown as null"]);
+    expect(r.warnings).toEqual(["Column refunded: its initial-default is not applied to data files written before it was added; shown as null"]);
   });
 
   it("an empty table has columns and no rows; an unknown table is 404", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { identityPartitionSources, projectColumns } from "../../src/connectors/iceberg/projection";
+import { projectColumns } from "../../src/connectors/iceberg/projection";
 import type { IcebergSchema, TableMetadata } from "../../src/connectors/iceberg/rest";
 
 // Column projection of the Iceberg spec for files without field ids (a migrated Hive table): the
@@ -40,17 +40,5 @@ describe("iceberg: column projection", () => {
     const file = [{ name: "id" }, { name: "method" }, { name: "region" }];
     expect(projectColumns(schema, metadata(), file)).toEqual({ sources: ["id", null, "region"], how: "name" });
     expect(projectColumns(schema, metadata({ "schema.name-mapping.default": "{not json" }), file).how).toBe("name");
-  });
-
-  it("knows which fields identity partitions are built from (their values live in partition metadata)", () => {
-    const m: TableMetadata = {
-      "format-version": 2,
-      "default-spec-id": 1,
-      "partition-specs": [
-        { "spec-id": 0, fields: [] },
-        { "spec-id": 1, fields: [{ "source-id": 5, "field-id": 1000, name: "region", transform: "identity" }, { "source-id": 1, "field-id": 1001, name: "id_bucket", transform: "bucket[16]" }] },
-      ],
-    };
-    expect([...identityPartitionSources(m)]).toEqual([5]);
   });
 });

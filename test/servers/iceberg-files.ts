@@ -21,7 +21,8 @@ import { tableMetadata, type SchemaDoc } from "./iceberg-seed";
 //                   renamed to "payment_method", "cents" dropped, "note" added after the first file
 //   sales.migrated  a Hive table brought in without rewriting: a data file without field ids (hyparquet-
 //                   writer), read through schema.name-mapping.default; partitioned by identity(region),
-//                   whose values are only in the partition metadata
+//                   whose value is only in the file's partition tuple; a column added with an
+//                   initial-default (not applied: said so)
 
 // avsc is CommonJS; loaded with require so that Vite and Node's ESM loader see the same exports.
 const avro = createRequire(import.meta.url)("avsc") as typeof avroModule;
@@ -57,6 +58,8 @@ const MIGRATED: SchemaDoc = {
     { id: 1, name: "id", required: true, type: "long" },
     { id: 2, name: "payment_method", required: false, type: "string" },
     { id: 5, name: "region", required: false, type: "string" },
+    // (initial-default is a format v3 field; a boolean, since the spec's PrimitiveTypeValue cannot tell its string kinds apart)
+    { id: 6, name: "refunded", required: false, type: "boolean", "initial-default": false } as never,
   ],
 };
 const MIGRATED_NAME_MAPPING = JSON.stringify([
@@ -85,7 +88,8 @@ const MANIFEST_FILE = {
     { name: "deleted_rows_count", type: "long", "field-id": 514 },
   ],
 };
-const MANIFEST_ENTRY = {
+// The manifest entry schema; its partition record has one field per partition field of the spec.
+const manifestEntry = (partitionFields: object[] = []) => ({
   type: "record",
   name: "manifest_entry",
   fields: [
@@ -103,7 +107,7 @@ const MANIFEST_ENTRY = {
           { name: "content", type: "int", "field-id": 134 },
           { name: "file_path", type: "string", "field-id": 100 },
           { name: "file_format", type: "string", "field-id": 101 },
-          { name: "partition", type: { type: "record", name: "r102", fields: [] }, "field-id": 102 },
+          { name: "partition", type: { type: "record", name: "r102", fields: partitionFields }, "field-id": 102 },
           { name: "record_count", type: "long", "field-id": 103 },
           { name: "file_size_in_bytes", type: "long", "field-id": 104 },
           opt({ type: "array", items: "long", "element-id": 133 }, 132, "split_offsets"),
@@ -112,7 +116,7 @@ const MANIFEST_ENTRY = {
       },
     },
   ],
-};
+});
 
 function avroFile(schema: object, records: unknown[], meta: Record<string, string>): Promise<Buffer> {
   const type = avro.Type.forSchema(schema as avroModule.Schema);
@@ -156,10 +160,10 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
     | { kind: "equality"; paymentIds: bigint[]; sequence: number };
   async function table(
     name: string,
-    files: Array<{ bytes: Uint8Array; rows: number; sequence?: number }>,
+    files: Array<{ bytes: Uint8Array; rows: number; sequence?: number; partition?: Record<string, unknown> }>,
     deletes: DeleteSpec[],
     schemas: SchemaDoc[] = [PAYMENTS],
-    extra: Pick<NonNullable<Parameters<typeof tableMetadata>[3]>, "partitionFields" | "properties"> = {},
+    extra: Pick<NonNullable<Parameters<typeof tableMetadata>[3]>, "partitionFields" | "properties"> & { partitionAvro?: object[] } = {},
   ): Promise<WrittenTable> {
     const location = `${root}/sales/${name}`;
     const snapshotId = 8744736658442914487n;
@@ -177,14 +181,15 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
     for (const [i, file] of files.entries()) {
       const path = `${location}/data/0000${i}-data.parquet`;
       const size = await put(path, file.bytes);
-      dataFiles.push({ content: 0, file_path: path, file_format: "PARQUET", partition: {}, record_count: file.rows, file_size_in_bytes: size, split_offsets: null, equality_ids: null });
+      dataFiles.push({ content: 0, file_path: path, file_format: "PARQUET", partition: file.partition ?? {}, record_count: file.rows, file_size_in_bytes: size, split_offsets: null, equality_ids: null });
     }
     const entry = (df: DataFileRecord, sequence = 1) => ({ status: 1, snapshot_id: 1, sequence_number: sequence, file_sequence_number: sequence, data_file: df });
     const current = schemas[schemas.length - 1]!;
     const meta = { schema: JSON.stringify(current), "partition-spec": "[]", "partition-spec-id": "0", "format-version": "2" };
     const manifests = [];
     const dataManifest = `${location}/metadata/m0-data.avro`;
-    const dataBytes = await avroFile(MANIFEST_ENTRY, dataFiles.map((df, i) => entry(df, files[i]!.sequence)), { ...meta, content: "data" });
+    const entrySchema = manifestEntry(extra.partitionAvro);
+    const dataBytes = await avroFile(entrySchema, dataFiles.map((df, i) => entry(df, files[i]!.sequence)), { ...meta, content: "data" });
     await put(dataManifest, dataBytes);
     const totalRows = files.reduce((n, f) => n + f.rows, 0);
     const ml = (path: string, length: number, content: number, files: number, rows: number) => ({
@@ -218,19 +223,20 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
       const records = d.kind === "position" ? d.rows.length : d.paymentIds.length;
       const content = d.kind === "position" ? 1 : 2;
       const equalityIds = d.kind === "equality" ? [1] : null; // payment_id
-      deleteEntries.push(entry({ content, file_path: delPath, file_format: "PARQUET", partition: {}, record_count: records, file_size_in_bytes: size, split_offsets: null, equality_ids: equalityIds }, d.sequence));
+      deleteEntries.push(entry({ content, file_path: delPath, file_format: "PARQUET", partition: files[0]?.partition ?? {}, record_count: records, file_size_in_bytes: size, split_offsets: null, equality_ids: equalityIds }, d.sequence));
     }
     const deleteFiles = deleteEntries.length;
     if (deleteFiles) {
       const delManifest = `${location}/metadata/m1-deletes.avro`;
-      const bytes = await avroFile(MANIFEST_ENTRY, deleteEntries, { ...meta, content: "deletes" });
+      const bytes = await avroFile(entrySchema, deleteEntries, { ...meta, content: "deletes" });
       await put(delManifest, bytes);
       manifests.push(ml(delManifest, bytes.byteLength, 1, deleteFiles, deleteEntries.reduce((n, e) => n + e.data_file.record_count, 0)));
     }
     const manifestList = `${location}/metadata/snap-${snapshotId}.avro`;
     await put(manifestList, await avroFile(MANIFEST_FILE, manifests, { "snapshot-id": String(snapshotId), "format-version": "2" }));
+    const { partitionAvro: _, ...metadataExtra } = extra;
     const metadata = tableMetadata(location, schemas, current["schema-id"] as number, {
-      ...extra,
+      ...metadataExtra,
       snapshot: { id: snapshotId, manifestList, summary: { "total-records": String(totalRows), "total-data-files": String(dataFiles.length), "total-delete-files": String(deleteFiles), "total-files-size": String(dataFiles.reduce((n, f) => n + f.file_size_in_bytes, 0)) } },
     });
     const metadataLocation = `${location}/metadata/00001.metadata.json`;
@@ -273,8 +279,9 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
       const { data, deletes } = await renamedFiles(`${root}/sales/renamed/data/00000-data.parquet`);
       return table("renamed", data, [{ kind: "position", rows: [[0, 1n]], sequence: 1, bytes: deletes }], [RENAMED_V0, RENAMED_V1]);
     })(),
-    await table("migrated", [migratedFile()], [], [MIGRATED], {
+    await table("migrated", [{ ...migratedFile(), partition: { region: "eu" } }], [], [MIGRATED], {
       partitionFields: [{ "source-id": 5, "field-id": 1000, name: "region", transform: "identity" }],
+      partitionAvro: [{ name: "region", type: ["null", "string"], default: null, "field-id": 1000 }],
       properties: { "schema.name-mapping.default": MIGRATED_NAME_MAPPING },
     }),
   ];

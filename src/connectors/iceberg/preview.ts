@@ -8,7 +8,8 @@ import { currentSchema, nativeType, portableType } from "./columns";
 import type { IcebergConfig } from "./config";
 import { dataSequence, readDeletes, type DeleteFile } from "./deletes";
 import { openParquet } from "./parquet-file";
-import { identityPartitionSources, projectColumns } from "./projection";
+import { identityFields, partitionValue } from "./partition-values";
+import { projectColumns } from "./projection";
 import { loadTable, type LoadedTable, type TableMetadata } from "./rest";
 export type { StorageKeys };
 
@@ -28,7 +29,8 @@ const PARQUET_BUDGET = 24 * 1024 * 1024;
 
 export type PreviewResult = RowSet & { warnings?: string[] };
 
-type DataFile = { path: string; format: string; records: number; size: number; sequence: number };
+// partition: the file's partition tuple from its manifest entry; specId: its manifest's partition spec.
+type DataFile = { path: string; format: string; records: number; size: number; sequence: number; partition: Record<string, unknown> | null; specId: number };
 
 function storageFor(loaded: LoadedTable, config: IcebergConfig, own: StorageKeys | null, path: string): { target: StorageTarget; keys: StorageKeys } {
   const matching = loaded.vended.storageCredentials.filter((c) => path.startsWith(c.prefix)).sort((a, b) => b.prefix.length - a.prefix.length)[0];
@@ -138,7 +140,7 @@ export async function previewSnapshot(
       const sequence = dataSequence(entry.sequence_number, mf.sequence_number);
       const content = num(df.content);
       if (content === 1 || content === 2) deleteFiles.push({ ...fileOf(df), content, sequence, equalityIds: equalityIdsOf(df) });
-      else files.push({ ...fileOf(df), sequence });
+      else files.push({ ...fileOf(df), sequence, partition: (df.partition as Record<string, unknown> | null) ?? null, specId: num(mf.partition_spec_id) });
     }
   }
   const deletes = await readDeletes(storage, files.length ? deleteFiles : [], schema, m);
@@ -146,7 +148,6 @@ export async function previewSnapshot(
   if (deletes.notApplied) warnings.push(`Deletes were not applied (${deletes.notApplied}): rows deleted by them may appear`);
 
   const columns = [...schemaColumns];
-  const identity = identityPartitionSources(m);
   const notes = new Set<string>();
   const rows: unknown[][] = [];
   let opened = 0;
@@ -177,21 +178,30 @@ export async function previewSnapshot(
       columns: sources.filter((n): n is string => n !== null),
     });
     const at = new Map(p.columns.map((c, i) => [c.name, i]));
-    sources.forEach((source, i) => {
+    // What a column the file lacks reads as: its identity partition's value, else null.
+    const identity = identityFields(m, file.specId);
+    const fill = sources.map((source, i) => {
       const field = schema.fields[i]!;
-      if (source === null) {
-        if (identity.has(field.id)) notes.add(`Column ${field.name} is not in some data files: its value is in their partition metadata, which a preview does not read; shown as null`);
-        if ((field as { "initial-default"?: unknown })["initial-default"] !== undefined) notes.add(`Column ${field.name}: its initial-default is not applied to data files written before it was added; shown as null`);
-        return;
+      if (source !== null) {
+        const reason = p.columns[at.get(source)!]?.unsupported;
+        if (reason && !columns[i]!.unsupported) columns[i] = { ...columns[i]!, unsupported: reason };
+        return null;
       }
-      const reason = p.columns[at.get(source)!]?.unsupported;
-      if (reason && !columns[i]!.unsupported) columns[i] = { ...columns[i]!, unsupported: reason };
+      const partitionField = identity.get(field.id);
+      if (partitionField !== undefined && file.partition && partitionField in file.partition) {
+        const value = partitionValue(field.type, file.partition[partitionField]);
+        if (value !== undefined) return value;
+        notes.add(`Column ${field.name} is not in some data files and its partition value (type ${JSON.stringify(field.type)}) is not read; shown as null`);
+      } else if ((field as { "initial-default"?: unknown })["initial-default"] !== undefined) {
+        notes.add(`Column ${field.name}: its initial-default is not applied to data files written before it was added; shown as null`);
+      }
+      return null;
     });
     let taken = 0;
     let liveSeen = 0;
     for (const [pos, r] of p.rows.entries()) {
       if (deleted.has(pos)) continue;
-      const row = sources.map((source) => (source === null ? null : (r[at.get(source)!] ?? null)));
+      const row = sources.map((source, i) => (source === null ? fill[i] : (r[at.get(source)!] ?? null)));
       if (byEquality && deletes.removes(row, file.sequence)) continue;
       liveSeen++;
       if (taken < need) {

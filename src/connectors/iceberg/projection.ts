@@ -46,10 +46,3 @@ export function projectColumns(schema: IcebergSchema, metadata: TableMetadata, f
   }
   return { sources: schema.fields.map((f) => (names.has(f.name) ? f.name : null)), how: "name" };
 }
-
-// Field ids of the current schema's top-level fields that an identity partition is built from: a
-// file without such a column holds the value in its partition metadata, which a preview does not read.
-export function identityPartitionSources(m: TableMetadata): Set<number> {
-  const spec = m["partition-specs"]?.find((s) => s["spec-id"] === m["default-spec-id"]) ?? { fields: m.partition_spec ?? [] };
-  return new Set(spec.fields.filter((f) => f.transform === "identity").map((f) => f["source-id"]));
-}
