@@ -19,8 +19,9 @@ export type { StorageKeys };
 // precedence (they are scoped to the table); else the S3 credential named in config.storage, else
 // the connection's own SigV4 key pair. Bounded by files opened, manifest bytes and a byte budget.
 // Position and equality deletes are applied (deletes.ts); what could not be applied is said in
-// `warnings`. The columns are the current schema's;
-// each data file's columns are matched to them by field id (projection.ts), and only those are read.
+// `warnings`. The columns are the current schema's: each data file's columns are matched to them by
+// field id (projection.ts) and only those are read; a column a file lacks reads as its identity
+// partition's value (partition-values.ts), else null.
 
 export const MAX_DATA_FILES = 8;
 export const MAX_MANIFESTS = 16;
