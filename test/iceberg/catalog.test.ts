@@ -106,6 +106,7 @@ describe("iceberg: tables and views", () => {
       ["customers", "table"],
       ["payments", "table"],
       ["refunds", "table"],
+      ["purged", "table"],
       ["renamed", "table"],
       ["migrated", "table"],
       ["order_summary", "view"],
@@ -183,7 +184,7 @@ describe("iceberg: auth", () => {
     await c.expireTokens();
     const after = await c.measure("tables (polaris, expired token)", async () => (await c.open()).listTables!({ schema: "sales" }, { limit: 100 }));
     expect(after.trips.token).toBe(1);
-    expect(after.result.data).toHaveLength(7);
+    expect(after.result.data).toHaveLength(8);
   });
 
   it("wrong bearer, wrong client secret, wrong scope and a wrong SigV4 key fail the right step, without secrets", async () => {

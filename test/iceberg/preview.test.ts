@@ -57,6 +57,15 @@ describe("iceberg: preview", () => {
     expect(one).toMatchObject({ rows: [["12", "cash", -75]], truncated: false });
   });
 
+  it("reads on past rows an equality delete removes until the limit is met", async () => {
+    const s = await catalog("r2").open();
+    // The first four of six rows are deleted: a limit of 1 still finds the fifth.
+    const one = await s.preview!({ schema: "sales", table: "purged", limit: 1 });
+    expect(one).toMatchObject({ rows: [["24", "card", -1]], rowCount: 1, truncated: true });
+    const all = await s.preview!({ schema: "sales", table: "purged", limit: 10 });
+    expect(all).toMatchObject({ rows: [["24", "card", -1], ["25", "card", -1]], rowCount: 2, truncated: false });
+  });
+
   it("matches each data file's columns to the current schema by field id (rename, drop, add; data and delete files written by DuckDB)", async () => {
     const s = await catalog("r2").open();
     const r = await s.preview!({ schema: "sales", table: "renamed", limit: 10 });

@@ -17,6 +17,7 @@ import { tableMetadata, type SchemaDoc } from "./iceberg-seed";
 //                   naming row 0 of each, and an equality-delete file on payment_id (sequence 2) naming
 //                   11 and 12: each deletes only from the older data file (positions: sequence at most
 //                   the delete's; equality: strictly less)
+//   sales.purged    six rows, of which an equality delete removes the first four
 //   sales.renamed   schema evolution, data files written by DuckDB with Iceberg field ids: "method"
 //                   renamed to "payment_method", "cents" dropped, "note" added after the first file
 //   sales.migrated  a Hive table brought in without rewriting: a data file without field ids (hyparquet-
@@ -274,6 +275,11 @@ export async function writeIcebergFiles(shared: Record<string, string>, root: st
         { kind: "position", rows: [[0, 0n], [1, 0n]], sequence: 1 },
         { kind: "equality", paymentIds: [11n, 12n], sequence: 2 },
       ],
+    ),
+    await table(
+      "purged",
+      [written([20n, 21n, 22n, 23n, 24n, 25n].map((id) => [id, "card", -1]))],
+      [{ kind: "equality", paymentIds: [20n, 21n, 22n, 23n], sequence: 2 }],
     ),
     await (async () => {
       const { data, deletes } = await renamedFiles(`${root}/sales/renamed/data/00000-data.parquet`);

@@ -1,5 +1,5 @@
 import { readAvroFile } from "../../formats/avro";
-import { previewParquet, topLevelColumns } from "../../formats/parquet";
+import { previewParquet, topLevelColumns, type ParquetPreview } from "../../formats/parquet";
 import { ConnectorError } from "../errors";
 import { StorageReader, type StorageKeys, type StorageTarget } from "../lakehouse/storage";
 import type { ConnectorContext, ResultColumn, RowSet } from "../types";
@@ -25,6 +25,7 @@ export type { StorageKeys };
 
 export const MAX_DATA_FILES = 8;
 export const MAX_MANIFESTS = 16;
+export const MAX_ROWS_SCANNED = 100_000; // of one data file, looking for rows equality deletes leave
 const MANIFEST_MAX_BYTES = 8 * 1024 * 1024;
 const PARQUET_BUDGET = 24 * 1024 * 1024;
 
@@ -169,25 +170,11 @@ export async function previewSnapshot(
     const deleted = deletes.positions(file.path, file.sequence);
     const byEquality = deletes.equalityApplies(file.sequence);
     const need = limit - rows.length;
-    const p = await previewParquet({
-      ...parquet, // a small data file is all in the bytes held: no second GET
-      fetchRange: (s, e) => storage.range(file.path, s, e),
-      // Deleted rows among the first ones are skipped: read that many more (twice as many where an
-      // equality delete may remove any of them).
-      limit: Math.min(file.records || Infinity, (byEquality ? 2 * need : need) + deleted.size),
-      byteBudget: PARQUET_BUDGET,
-      columns: sources.filter((n): n is string => n !== null),
-    });
-    const at = new Map(p.columns.map((c, i) => [c.name, i]));
     // What a column the file lacks reads as: its identity partition's value, else null.
     const identity = identityFields(m, file.specId);
     const fill = sources.map((source, i) => {
       const field = schema.fields[i]!;
-      if (source !== null) {
-        const reason = p.columns[at.get(source)!]?.unsupported;
-        if (reason && !columns[i]!.unsupported) columns[i] = { ...columns[i]!, unsupported: reason };
-        return null;
-      }
+      if (source !== null) return null;
       const partitionField = identity.get(field.id);
       if (partitionField !== undefined && file.partition && partitionField in file.partition) {
         const value = partitionValue(field.type, file.partition[partitionField]);
@@ -198,18 +185,44 @@ export async function previewSnapshot(
       }
       return null;
     });
-    let taken = 0;
-    let liveSeen = 0;
-    for (const [pos, r] of p.rows.entries()) {
-      if (deleted.has(pos)) continue;
-      const row = sources.map((source, i) => (source === null ? fill[i] : (r[at.get(source)!] ?? null)));
-      if (byEquality && deletes.removes(row, file.sequence)) continue;
-      liveSeen++;
-      if (taken < need) {
-        rows.push(row);
-        taken++;
+    const read = (count: number) =>
+      previewParquet({
+        ...parquet, // a small data file is all in the bytes held: no second GET
+        fetchRange: (s, e) => storage.range(file.path, s, e),
+        limit: Math.min(file.records || Infinity, count),
+        byteBudget: PARQUET_BUDGET,
+        columns: sources.filter((n): n is string => n !== null),
+      });
+    // The file's first rows that no delete removes, in the current schema's order.
+    const live = (p: ParquetPreview) => {
+      const at = new Map(p.columns.map((c, i) => [c.name, i]));
+      const out: unknown[][] = [];
+      for (const [pos, r] of p.rows.entries()) {
+        if (deleted.has(pos)) continue;
+        const row = sources.map((source, i) => (source === null ? fill[i] : (r[at.get(source)!] ?? null)));
+        if (!(byEquality && deletes.removes(row, file.sequence))) out.push(row);
       }
+      return out;
+    };
+    // Deleted positions among the first rows are skipped: read that many more. How many rows an
+    // equality delete removes is known only once read: read twice as many, then four times more
+    // each time too few were left, up to MAX_ROWS_SCANNED rows of the file.
+    let want = (byEquality ? 2 * need : need) + deleted.size;
+    let p = await read(want);
+    let kept = live(p);
+    // (A read that brings no more rows than the last one has met the byte budget: stop there.)
+    while (byEquality && kept.length < need && p.rows.length === want && p.rows.length < file.records && want < MAX_ROWS_SCANNED) {
+      want = Math.min(MAX_ROWS_SCANNED, want * 4);
+      p = await read(want);
+      kept = live(p);
     }
+    p.columns.forEach((c) => {
+      const i = sources.indexOf(c.name);
+      if (c.unsupported && i >= 0 && !columns[i]!.unsupported) columns[i] = { ...columns[i]!, unsupported: c.unsupported };
+    });
+    const taken = Math.min(kept.length, need);
+    rows.push(...kept.slice(0, taken));
+    const liveSeen = kept.length;
     // More live rows than were taken, or rows not read (row limit, byte budget, first row group only).
     if (p.truncated || liveSeen > taken || p.rows.length < file.records) truncated = true;
   }
