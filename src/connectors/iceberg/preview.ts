@@ -108,33 +108,8 @@ export async function previewSnapshot(
   let deletesUnread = 0;
   let manifestsRead = 0;
   let truncated = false;
-  // Delete manifests first: every one of them may touch the data files the preview reads.
-  for (const mf of list.records.filter((r) => num(r.content) === 1)) {
-    if (manifestsRead >= MAX_MANIFESTS) {
-      deletesUnread += num(mf.added_files_count) + num(mf.existing_files_count) || 1;
-      continue;
-    }
-    manifestsRead++;
-    const manifest = await readAvroFile(await read("manifest", String(mf.manifest_path)));
-    for (const entry of manifest.records) {
-      if (num(entry.status) === 2) continue; // deleted in this snapshot
-      const df = entry.data_file as Record<string, unknown>;
-      const content = num(df.content);
-      if (content === 1 || content === 2) deleteFiles.push({ ...fileOf(df), content, sequence: dataSequence(entry.sequence_number, mf.sequence_number), equalityIds: equalityIdsOf(df) });
-    }
-  }
-  manifestsRead = 0;
-  for (const mf of list.records.filter((r) => num(r.content) !== 1)) {
-    // (content is absent in format v1: data)
-    if (files.reduce((n, f) => n + f.records, 0) >= limit) {
-      truncated = true;
-      continue;
-    }
-    if (manifestsRead >= MAX_MANIFESTS) {
-      truncated = true;
-      continue;
-    }
-    manifestsRead++;
+  // The live entries of one manifest: its delete files, and (for a data manifest) its data files.
+  const readManifest = async (mf: Record<string, unknown>, data: boolean) => {
     const manifest = await readAvroFile(await read("manifest", String(mf.manifest_path)));
     for (const entry of manifest.records) {
       if (num(entry.status) === 2) continue; // deleted in this snapshot
@@ -142,8 +117,27 @@ export async function previewSnapshot(
       const sequence = dataSequence(entry.sequence_number, mf.sequence_number);
       const content = num(df.content);
       if (content === 1 || content === 2) deleteFiles.push({ ...fileOf(df), content, sequence, equalityIds: equalityIdsOf(df) });
-      else files.push({ ...fileOf(df), sequence, partition: (df.partition as Record<string, unknown> | null) ?? null, specId: num(mf.partition_spec_id) });
+      else if (data) files.push({ ...fileOf(df), sequence, partition: (df.partition as Record<string, unknown> | null) ?? null, specId: num(mf.partition_spec_id) });
     }
+  };
+  // Delete manifests first: every one of them may touch the data files the preview reads.
+  for (const mf of list.records.filter((r) => num(r.content) === 1)) {
+    if (manifestsRead >= MAX_MANIFESTS) {
+      deletesUnread += num(mf.added_files_count) + num(mf.existing_files_count) || 1;
+      continue;
+    }
+    manifestsRead++;
+    await readManifest(mf, false);
+  }
+  manifestsRead = 0;
+  // (content is absent in format v1: data)
+  for (const mf of list.records.filter((r) => num(r.content) !== 1)) {
+    if (files.reduce((n, f) => n + f.records, 0) >= limit || manifestsRead >= MAX_MANIFESTS) {
+      truncated = true;
+      continue;
+    }
+    manifestsRead++;
+    await readManifest(mf, true);
   }
   const deletes = await readDeletes(storage, files.length ? deleteFiles : [], schema, m);
   if (deletesUnread > 0) warnings.push(`${deletesUnread} delete file(s) in the current snapshot were not read: rows deleted by them may appear`);

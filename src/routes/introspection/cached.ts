@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { AppEnv } from "../../app-types";
 import type { Cached } from "../../services/introspection-cache";
 
 // HTTP side of cached introspection lists: the request's way to force a live read, the response's
@@ -51,9 +52,15 @@ export function cachedResponses<T extends z.ZodObject>(schema: T, description: s
 }
 
 // refresh=true or Cache-Control: no-cache / max-age=0 on the request.
-export function wantsLive(refresh: string | undefined, cacheControl: string | undefined): boolean {
+function wantsLive(refresh: string | undefined, cacheControl: string | undefined): boolean {
   if (refresh === "true") return true;
   return !!cacheControl && /(^|,)\s*(no-cache|no-store|max-age\s*=\s*0)\s*(,|$)/i.test(cacheControl);
+}
+
+// How a cached list is read: live when asked (wantsLive), and the warehouse limit checked only then
+// (the gate warehouseWhenLive set).
+export function cacheOptions(c: Context<AppEnv>, refresh: string | undefined, cacheControl: string | undefined) {
+  return { refresh: wantsLive(refresh, cacheControl), beforeLive: c.get("warehouseGate") };
 }
 
 function matches(ifNoneMatch: string, etag: string): boolean {

@@ -28,7 +28,7 @@ import {
 import * as svc from "../../services/introspection";
 import { errorResponses, jsonBody, jsonContent, ProblemSchema, security } from "../openapi";
 import { newRouter } from "../router";
-import { cachedResponses, cacheHeaders, refreshQuery, sendCached, wantsLive } from "./cached";
+import { cacheOptions, cachedResponses, cacheHeaders, refreshQuery, sendCached } from "./cached";
 
 // Calls that reach a data system: tighter rate limit, and 422/502/504 from the engine.
 const tags = ["Introspection"];
@@ -110,7 +110,7 @@ introspectionRouter.openapi(
   async (c) => {
     const { connectionId, refresh, ...q } = c.req.valid("query");
     const h = c.req.valid("header");
-    const r = await svc.listTables(c.get("tenant"), c.env, connectionId, { ...q, refresh: wantsLive(refresh, h["cache-control"]), beforeLive: c.get("warehouseGate") });
+    const r = await svc.listTables(c.get("tenant"), c.env, connectionId, { ...q, ...cacheOptions(c, refresh, h["cache-control"]) });
     return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
@@ -133,7 +133,7 @@ introspectionRouter.openapi(
   async (c) => {
     const { connectionId, refresh, ...q } = c.req.valid("query");
     const h = c.req.valid("header");
-    const r = await svc.listColumns(c.get("tenant"), c.env, connectionId, { ...q, refresh: wantsLive(refresh, h["cache-control"]), beforeLive: c.get("warehouseGate") });
+    const r = await svc.listColumns(c.get("tenant"), c.env, connectionId, { ...q, ...cacheOptions(c, refresh, h["cache-control"]) });
     return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
@@ -184,7 +184,7 @@ introspectionRouter.openapi(
   async (c) => {
     const { refresh, ...q } = c.req.valid("query");
     const h = c.req.valid("header");
-    const r = await svc.listCatalogs(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]), beforeLive: c.get("warehouseGate") });
+    const r = await svc.listCatalogs(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, ...cacheOptions(c, refresh, h["cache-control"]) });
     return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
@@ -204,7 +204,7 @@ introspectionRouter.openapi(
   async (c) => {
     const { refresh, ...q } = c.req.valid("query");
     const h = c.req.valid("header");
-    const r = await svc.listSchemas(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]), beforeLive: c.get("warehouseGate") });
+    const r = await svc.listSchemas(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, ...cacheOptions(c, refresh, h["cache-control"]) });
     return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
@@ -224,7 +224,7 @@ introspectionRouter.openapi(
   async (c) => {
     const { refresh, ...q } = c.req.valid("query");
     const h = c.req.valid("header");
-    const r = await svc.listTables(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]), beforeLive: c.get("warehouseGate") });
+    const r = await svc.listTables(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, ...cacheOptions(c, refresh, h["cache-control"]) });
     return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
@@ -247,7 +247,7 @@ introspectionRouter.openapi(
   async (c) => {
     const { refresh, ...q } = c.req.valid("query");
     const h = c.req.valid("header");
-    const r = await svc.listColumns(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, refresh: wantsLive(refresh, h["cache-control"]), beforeLive: c.get("warehouseGate") });
+    const r = await svc.listColumns(c.get("tenant"), c.env, c.req.valid("param").id, { ...q, ...cacheOptions(c, refresh, h["cache-control"]) });
     return sendCached(c, r, h["if-none-match"]) as never;
   },
 );
